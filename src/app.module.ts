@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { CoreModule } from './common/core.module';
+import { HealthModule } from './health/health.module';
+
+@Module({
+  imports: [CoreModule, AuditModule, AuthModule, HealthModule],
+})
+export class AppModule {}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import type { AuditAction } from './audit-actions';
+
+export interface AuditEntry {
+  action: AuditAction;
+  /** The subject: whose log shows the event. */
+  userId: string | null;
+  /** Who did it: the user, an administrator, or null for billing and internal calls. */
+  actorId: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface PendingAudit {
+  primary: AuditEntry | null;
+  extra: AuditEntry[];
+  skipped: boolean;
+  written: boolean;
+}
+
+export const AUDIT_CLS_KEY = 'nullpass.audit';
+
+/**
+ * What a handler may say about its route's audit event: add data, name the subject
+ * (register and login know the user only once they ran), add a second event, or skip
+ * the event (the 2FA-pending answer writes none). The event itself is declared on the
+ * route with @Audit and written by the interceptor, in the handler's transaction.
+ */
+@Injectable()
+export class AuditContext {
+  constructor(private readonly cls: ClsService) {}
+
+  private get pending(): PendingAudit | undefined {
+    return this.cls.isActive() ? this.cls.get<PendingAudit>(AUDIT_CLS_KEY) : undefined;
+  }
+
+  /** Adds fields to the route's event data. */
+  add(data: Record<string, unknown>): void {
+    const p = this.pending;
+    if (p?.primary) Object.assign(p.primary.data, data);
+  }
+
+  /** Sets the subject (and, unless given, the actor) of the route's event. */
+  subject(userId: string, actorId: string | null = userId): void {
+    const p = this.pending;
+    if (p?.primary) {
+      p.primary.userId = userId;
+      p.primary.actorId = actorId;
+    }
+  }
+
+  /** Replaces the route's declared action (e.g. SERVICE_TIER_CHANGE instead of a grant). */
+  action(action: AuditAction): void {
+    const p = this.pending;
+    if (p?.primary) p.primary.action = action;
+  }
+
+  /** A second event written with the first (login: SESSION_CREATE). */
+  also(action: AuditAction, data: Record<string, unknown> = {}, userId?: string): void {
+    const p = this.pending;
+    if (!p) return;
+    const subject = userId ?? p.primary?.userId ?? null;
+    p.extra.push({ action, userId: subject, actorId: p.primary?.actorId ?? subject, data });
+  }
+
+  skip(): void {
+    const p = this.pending;
+    if (p) p.skipped = true;
+  }
+}

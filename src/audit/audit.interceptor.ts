@@ -1,0 +1,32 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { from, mergeMap, Observable } from 'rxjs';
+import type { AuthenticatedRequest } from '../auth/auth-request';
+import { UnitOfWork } from '../database/unit-of-work';
+import type { AuditAction } from './audit-actions';
+import { AUDIT_ACTION_KEY } from './audit.decorator';
+import { AuditService } from './audit.service';
+
+/**
+ * Records the route's @Audit event when, and only when, the handler succeeded. If the
+ * handler opened a transaction the event was already written inside it (UnitOfWork
+ * hook); otherwise it is written here, after success.
+ */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const action = this.reflector.get<AuditAction | undefined>(AUDIT_ACTION_KEY, context.getHandler());
+    if (!action) return next.handle();
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    this.audit.begin(action, req.user?.id ?? null);
+    return next.handle().pipe(
+      mergeMap((result) => from(this.uow.run(() => this.audit.flushPending()).then(() => result))),
+    );
+  }
+}

@@ -1,0 +1,9 @@
+import type { Request } from 'express';
+import type { Session } from './entities/session.entity';
+import type { User } from './entities/user.entity';
+
+/** What the JWT guard puts on an authenticated request. */
+export interface AuthenticatedRequest extends Request {
+  user?: User;
+  session?: Session;
+}

@@ -1,0 +1,105 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { DisplayName, IsGivenPassword, IsNewPassword, IsNullPassEmail, TotpCode } from '../../common/validation';
+
+export class RegisterDto {
+  @IsNullPassEmail()
+  email!: string;
+
+  @IsNewPassword()
+  password!: string;
+
+  @DisplayName()
+  displayName?: string;
+}
+
+/** Seed 004's body. */
+export class LoginDto {
+  @IsNullPassEmail()
+  email!: string;
+
+  @IsGivenPassword()
+  password!: string;
+
+  @TotpCode()
+  verificationCode?: string;
+}
+
+export class LoginTwoFactorDto {
+  @ApiProperty({ description: 'The pendingToken of the first login step', example: 'eyJhbGciOiJIUzI1NiIs…' })
+  @IsString({ message: 'pendingToken must be a string' })
+  @IsNotEmpty({ message: 'pendingToken is required' })
+  @MaxLength(4096)
+  pendingToken!: string;
+
+  @TotpCode({ required: true })
+  verificationCode!: string;
+}
+
+export class UpdateProfileDto {
+  @DisplayName()
+  displayName?: string;
+
+  @ApiPropertyOptional({ example: 'https://cdn.example.com/me.png', description: 'An https:// URL, or "" to clear' })
+  @IsOptional()
+  @IsString({ message: 'avatar must be a string' })
+  @MaxLength(2048, { message: 'avatar is too long' })
+  @Matches(/^(|https:\/\/[^\s]+)$/, { message: 'avatar must be an https:// URL or empty' })
+  avatar?: string;
+}
+
+export class ChangePasswordDto {
+  @IsGivenPassword('currentPassword')
+  currentPassword!: string;
+
+  @IsNewPassword('newPassword')
+  newPassword!: string;
+
+  @TotpCode()
+  verificationCode?: string;
+}
+
+export class VerifyTokenDto {
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIs…' })
+  @IsOptional()
+  @IsString({ message: 'token must be a string' })
+  @MaxLength(4096)
+  token?: string;
+}
+
+export class SessionQueryDto {
+  @ApiPropertyOptional({ description: 'One session to end; without it, all of them', example: '0b7f3c5e-2d41-4f6a-9c8b-1e2d3f4a5b6c' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  id?: string;
+}
+
+export class TwoFactorDto {
+  @ApiProperty({ description: 'true to set up or confirm 2FA, false to disable it', example: true })
+  @IsBoolean({ message: 'enable must be a boolean' })
+  enable!: boolean;
+
+  @TotpCode()
+  verificationCode?: string;
+
+  @ApiPropertyOptional({ example: 'securepassword123', description: 'Required to confirm or to disable' })
+  @IsOptional()
+  @IsString({ message: 'password must be a string' })
+  @MaxLength(256)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'If sent, must equal the pending secret of the setup step', example: 'JBSWY3DPEHPK3PXP' })
+  @IsOptional()
+  @IsString({ message: 'secret must be a string' })
+  @MaxLength(128)
+  secret?: string;
+}
+
+export class RecoveryCodesDto {
+  @IsGivenPassword()
+  password!: string;
+
+  @TotpCode({ required: true })
+  verificationCode!: string;
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Col } from '../../database/column-types';
+
+export type UserRole = 'user' | 'admin';
+
+@Entity('users')
+export class User {
+  @PrimaryColumn({ type: Col.uuid, length: Col.uuidLength })
+  id: string = randomUUID();
+
+  /** Trimmed and lower-cased before every write and lookup (flaw 18), unique as stored. */
+  @Index('UQ_users_email', { unique: true })
+  @Column({ type: 'varchar', length: 254 })
+  email!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  passwordHash!: string;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  displayName!: string | null;
+
+  /** An https URL, or "<userId>/<generated file name>" under AVATAR_DIR. */
+  @Column({ type: 'varchar', length: 2048, nullable: true })
+  avatar!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'user' })
+  role!: UserRole;
+
+  @Column({ type: 'boolean', default: false })
+  twoFactorEnabled!: boolean;
+
+  /** Sealed (AES-GCM) base32 secret of the active 2FA. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  twoFactorSecret!: string | null;
+
+  /** Sealed secret offered by the setup step and not yet confirmed (flaw 10). */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  twoFactorPendingSecret!: string | null;
+
+  /** Last accepted TOTP time step: replay refusal across instances (RFC 6238 §5.2). */
+  @Column({ type: 'integer', default: 0 })
+  lastTotpStep!: number;
+
+  @Column({ type: 'boolean', default: false })
+  banned!: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  disabled!: boolean;
+
+  /** Who banned: the user itself (self-ban) or an administrator's id. */
+  @Column({ type: Col.uuid, length: Col.uuidLength, nullable: true })
+  bannedBy!: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  banReason!: string | null;
+
+  @Column({ type: Col.timestamp, nullable: true })
+  bannedAt!: Date | null;
+
+  @Column({ type: Col.timestamp, nullable: true })
+  bannedUntil!: Date | null;
+
+  /** Lower-cased host name, unique across users (enforced by the database). */
+  @Index('UQ_users_custom_domain', { unique: true })
+  @Column({ type: 'varchar', length: 253, nullable: true })
+  customDomain!: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  customDomainVerified!: boolean;
+
+  /** The user's Polar customer (set by customer and subscription webhooks). */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  polarCustomerId!: string | null;
+
+  @Column({ type: Col.timestamp })
+  createdAt!: Date;
+
+  @Column({ type: Col.timestamp })
+  updatedAt!: Date;
+}

@@ -1,0 +1,45 @@
+import { CanActivate, ExecutionContext, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Messages } from '../../common/messages';
+import { createValidationPipe } from '../../common/validation.pipe';
+import type { AuthenticatedRequest } from '../auth-request';
+import { ReauthDto } from '../dto/reauth.dto';
+import { User } from '../entities/user.entity';
+import { PasswordService } from '../password.service';
+import { TotpService } from '../totp.service';
+
+/**
+ * Re-authentication for sensitive routes, in the seeds' order and with their messages:
+ * the body is validated first (Nest runs guards before pipes, so this guard validates
+ * its own input), then the password (401 "Invalid password"), then the TOTP or recovery
+ * code when 2FA is on (401 "2FA verification code is required" / "Invalid 2FA
+ * verification code"). A vanished account answers 404 "User not found" as seed 003.
+ */
+@Injectable()
+export class ReauthGuard implements CanActivate {
+  private readonly pipe = createValidationPipe();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly passwords: PasswordService,
+    private readonly totp: TotpService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const body = (await this.pipe.transform(req.body, { type: 'body', metatype: ReauthDto })) as ReauthDto;
+    const user = req.user ? await this.dataSource.getRepository(User).findOneBy({ id: req.user.id }) : null;
+    if (!user) throw new NotFoundException(Messages.userNotFound);
+    if (!(await this.passwords.verify(body.password, user.passwordHash))) {
+      throw new UnauthorizedException(Messages.invalidPassword);
+    }
+    if (user.twoFactorEnabled) {
+      if (!body.verificationCode) throw new UnauthorizedException(Messages.twoFactorCodeRequired);
+      if (!(await this.totp.verifySecondFactor(user, body.verificationCode))) {
+        throw new UnauthorizedException(Messages.invalid2faCode);
+      }
+    }
+    req.user = user;
+    return true;
+  }
+}

@@ -1,0 +1,103 @@
+import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { AuditContext } from '../audit/audit-context';
+import { Clock } from '../common/clock';
+import { Messages } from '../common/messages';
+import { toEntitlementDto } from '../connect/dto/entitlement.dto';
+import { Entitlement } from '../connect/entities/entitlement.entity';
+import { UnitOfWork } from '../database/unit-of-work';
+import type { ChangePasswordDto, UpdateProfileDto } from './dto/auth-requests.dto';
+import type { MeResponse, ProfileResponse, SuccessMessageResponse, VerifyResponse } from './dto/auth-responses.dto';
+import { User } from './entities/user.entity';
+import { PasswordService } from './password.service';
+import { restrictionOf, isBanned } from './restriction';
+import { Session } from './entities/session.entity';
+import { SessionService } from './session.service';
+import { TokenService } from './token.service';
+import { TotpService } from './totp.service';
+import { mapMe, mapProfile } from './user.mapper';
+
+@Injectable()
+export class ProfileService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly passwords: PasswordService,
+    private readonly totp: TotpService,
+    private readonly sessions: SessionService,
+    private readonly tokens: TokenService,
+    private readonly auditContext: AuditContext,
+    private readonly clock: Clock,
+  ) {}
+
+  async me(user: User): Promise<MeResponse> {
+    const [entitlements, remaining] = await Promise.all([
+      this.entitlements(user.id),
+      user.twoFactorEnabled ? this.totp.remainingRecoveryCodes(user.id) : Promise.resolve(0),
+    ]);
+    return { user: mapMe(user, entitlements, remaining, this.clock.nowMs()) };
+  }
+
+  async update(user: User, dto: UpdateProfileDto): Promise<ProfileResponse> {
+    const changes: Partial<Pick<User, 'displayName' | 'avatar'>> = {};
+    if (dto.displayName !== undefined) changes.displayName = dto.displayName;
+    if (dto.avatar !== undefined) changes.avatar = dto.avatar === '' ? null : dto.avatar;
+    const fields = Object.keys(changes);
+    if (!fields.length) throw new BadRequestException(Messages.noFieldsToUpdate);
+    const updatedAt = this.clock.now();
+    await this.uow.run(async (m) => {
+      await m.getRepository(User).update({ id: user.id }, { ...changes, updatedAt });
+      this.auditContext.add({ fields });
+    });
+    return { user: mapProfile({ ...user, ...changes, updatedAt }) };
+  }
+
+  /**
+   * Checks the current password and 2FA (seed 001's messages), then changes the hash and
+   * revokes every other session (flaw 9) in one transaction.
+   */
+  async changePassword(user: User, current: Session, dto: ChangePasswordDto): Promise<SuccessMessageResponse> {
+    if (!(await this.passwords.verify(dto.currentPassword, user.passwordHash))) {
+      throw new UnauthorizedException(Messages.invalidCurrentPassword);
+    }
+    if (user.twoFactorEnabled) {
+      if (!dto.verificationCode) throw new UnauthorizedException(Messages.twoFactorCodeRequired);
+      if (!(await this.totp.verifySecondFactor(user, dto.verificationCode))) throw new UnauthorizedException(Messages.invalid2faCode);
+    }
+    const passwordHash = await this.passwords.hash(dto.newPassword);
+    await this.uow.run(async (m) => {
+      await m.getRepository(User).update({ id: user.id }, { passwordHash, updatedAt: this.clock.now() });
+      const revoked = await this.sessions.revokeAll(user.id, current.id);
+      this.auditContext.add({ revokedSessions: revoked });
+    });
+    return { success: true, message: Messages.passwordChanged };
+  }
+
+  /**
+   * For sibling products: is this token good right now? Unlike the original (flaw 1)
+   * the session must exist and the user must still be there; banned and disabled
+   * accounts answer valid:false with the reason.
+   */
+  async verify(token: string | undefined): Promise<VerifyResponse> {
+    if (!token) throw new BadRequestException(Messages.tokenRequired);
+    const claims = this.tokens.verifyAccess(token, this.clock.nowMs());
+    const session = claims ? await this.sessions.findLive(claims.sid, claims.jti) : null;
+    if (!claims || !session?.user || session.userId !== claims.sub) throw new UnauthorizedException(Messages.invalidToken);
+    const user = session.user;
+    const nowMs = this.clock.nowMs();
+    const restriction = restrictionOf(user, nowMs);
+    const payload = {
+      userId: user.id,
+      email: user.email,
+      sessionId: session.id,
+      expiresAt: session.expiresAt.toISOString(),
+      banned: isBanned(user, nowMs),
+      disabled: user.disabled,
+    };
+    if (restriction) return { valid: false, reason: restriction, payload };
+    const entitlements = await this.entitlements(user.id);
+    return { valid: true, payload, services: entitlements.map(toEntitlementDto) };
+  }
+
+  private entitlements(userId: string): Promise<Entitlement[]> {
+    return this.uow.manager.getRepository(Entitlement).find({ where: { userId }, order: { createdAt: 'ASC' } });
+  }
+}

@@ -1,0 +1,157 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { DataSource, In, LessThan, MoreThan, Not } from 'typeorm';
+import { Clock } from '../common/clock';
+import { DataProtector } from '../common/crypto/data-protector';
+import { sha256Hex } from '../common/crypto/hash';
+import { securityConfig } from '../config/configuration';
+import { UnitOfWork } from '../database/unit-of-work';
+import { PendingLogin } from './entities/pending-login.entity';
+import { Session } from './entities/session.entity';
+import type { User } from './entities/user.entity';
+import { TokenService } from './token.service';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** lastUsedAt and the sliding expiry are written at most this often per session. */
+export const TOUCH_INTERVAL_MS = 60 * 1000;
+const CLEANUP_BATCH = 500;
+
+export interface IssuedSession {
+  session: Session;
+  token: string;
+  created: boolean;
+}
+
+@Injectable()
+export class SessionService {
+  private readonly logger = new Logger(SessionService.name);
+  private readonly lifetimeMs: number;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly protector: DataProtector,
+    private readonly tokens: TokenService,
+    @Inject(securityConfig.KEY) config: ConfigType<typeof securityConfig>,
+  ) {
+    this.lifetimeMs = config.sessionExpiresDays * DAY_MS;
+  }
+
+  /**
+   * Seed 004's session management: a live session of the same user from the same IP is
+   * reused and extended (no new row, no SESSION_CREATE); otherwise a new one is made.
+   * The IP comparison uses the blind index (flaw 3). Call inside a transaction.
+   */
+  async issue(user: User, ip: string, userAgent: string | undefined): Promise<IssuedSession> {
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.lifetimeMs);
+    const repo = this.uow.manager.getRepository(Session);
+    const ipIndex = this.protector.ipIndex(ip);
+    const existing = await repo.findOne({
+      where: { userId: user.id, ipIndex, expiresAt: MoreThan(now) },
+      order: { createdAt: 'DESC' },
+    });
+    if (existing) {
+      await repo.update({ id: existing.id }, { expiresAt, lastUsedAt: now });
+      existing.expiresAt = expiresAt;
+      existing.lastUsedAt = now;
+      return { session: existing, token: this.sign(existing), created: false };
+    }
+    const session = repo.create({
+      userId: user.id,
+      ipEncrypted: this.protector.seal(ip),
+      ipIndex,
+      userAgent: userAgent ? userAgent.slice(0, 512) : null,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt,
+    });
+    session.jtiHash = sha256Hex(this.protector.jtiFor(session.id));
+    await repo.insert(session);
+    return { session, token: this.sign(session), created: true };
+  }
+
+  private sign(session: Session): string {
+    return this.tokens.signAccess(session.userId, session.id, this.protector.jtiFor(session.id), session.expiresAt, this.clock.nowMs());
+  }
+
+  /**
+   * The session a token names, with its user, if it is still live and the token's jti
+   * is the session's: what makes logout, revocation and deletion take effect on the
+   * very next request on every instance (flaw 1).
+   */
+  async findLive(sessionId: string, jti: string): Promise<Session | null> {
+    if (!UUID.test(sessionId)) return null;
+    const session = await this.uow.manager
+      .getRepository(Session)
+      .createQueryBuilder('s')
+      .innerJoinAndSelect('s.user', 'u')
+      .where('s.id = :id', { id: sessionId })
+      .getOne();
+    if (!session || !session.user) return null;
+    if (session.expiresAt.getTime() <= this.clock.nowMs()) return null;
+    if (session.jtiHash !== sha256Hex(jti)) return null;
+    return session;
+  }
+
+  /** Slides the expiry forward, at most once a minute per session. */
+  async touch(session: Session): Promise<void> {
+    const now = this.clock.nowMs();
+    if (now - session.lastUsedAt.getTime() < TOUCH_INTERVAL_MS) return;
+    const lastUsedAt = new Date(now);
+    const expiresAt = new Date(now + this.lifetimeMs);
+    await this.uow.manager.getRepository(Session).update({ id: session.id }, { lastUsedAt, expiresAt });
+    session.lastUsedAt = lastUsedAt;
+    session.expiresAt = expiresAt;
+  }
+
+  list(userId: string): Promise<Session[]> {
+    return this.uow.manager.getRepository(Session).find({
+      where: { userId, expiresAt: MoreThan(this.clock.now()) },
+      order: { createdAt: 'DESC' },
+    });
+  }
+
+  /** Deletes one of the user's sessions; false when it is not theirs (or gone). */
+  async revoke(userId: string, sessionId: string): Promise<boolean> {
+    if (!UUID.test(sessionId)) return false;
+    const result = await this.uow.manager.getRepository(Session).delete({ id: sessionId, userId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+    const where = exceptSessionId ? { userId, id: Not(exceptSessionId) } : { userId };
+    const result = await this.uow.manager.getRepository(Session).delete(where);
+    return result.affected ?? 0;
+  }
+
+  decryptIp(session: Session): string | null {
+    return this.protector.open(session.ipEncrypted);
+  }
+
+  /** Expired sessions and pending logins are removed in batches, off the request path. */
+  @Cron(CronExpression.EVERY_10_MINUTES, { name: 'session-cleanup' })
+  async removeExpired(): Promise<number> {
+    let removed = 0;
+    try {
+      for (;;) {
+        const now = this.clock.now();
+        const ids = (
+          await this.dataSource.getRepository(Session).find({ select: { id: true }, where: { expiresAt: LessThan(now) }, take: CLEANUP_BATCH })
+        ).map((s) => s.id);
+        if (!ids.length) break;
+        await this.dataSource.getRepository(Session).delete({ id: In(ids) });
+        removed += ids.length;
+        if (ids.length < CLEANUP_BATCH) break;
+      }
+      await this.dataSource.getRepository(PendingLogin).delete({ expiresAt: LessThan(this.clock.now()) });
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'session cleanup failed; will retry');
+    }
+    return removed;
+  }
+}
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,59 @@
+import { Global, Module } from '@nestjs/common';
+import { ConfigModule, ConfigType } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { allConfig, appConfig } from '../config/configuration';
+import { DatabaseModule } from '../database/database.module';
+import { Clock } from './clock';
+import { DataProtector } from './crypto/data-protector';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Infrastructure every feature module relies on: typed configuration, structured
+ * logs, the database, the scheduler, the clock and data protection.
+ */
+@Global()
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, load: allConfig, ignoreEnvFile: false, envFilePath: ['.env'], cache: true }),
+    LoggerModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: ConfigType<typeof appConfig>) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          autoLogging: config.requestLogging,
+          quietReqLogger: true,
+          // The gateway's X-Request-Id is kept (if sane) or one is made; it is echoed back
+          // and carried by every log line of the request.
+          genReqId: (req: IncomingMessage, res: ServerResponse) => {
+            const given = req.headers['x-request-id'];
+            const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+            res.setHeader('X-Request-Id', id);
+            return id;
+          },
+          // Only method and path: no headers (tokens, secrets), no query, no body, no IP.
+          serializers: {
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              path: String(req.url).split('?')[0],
+            }),
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+          },
+          redact: {
+            paths: ['password', '*.password', 'token', '*.token', 'verificationCode', '*.verificationCode', 'authorization', '*.authorization', 'secret', '*.secret'],
+            censor: '[redacted]',
+          },
+        },
+      }),
+    }),
+    ScheduleModule.forRoot(),
+    DatabaseModule,
+  ],
+  providers: [Clock, DataProtector],
+  exports: [Clock, DataProtector],
+})
+export class CoreModule {}

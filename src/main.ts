@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { appConfig, ConfigError, configWarnings, validateAllConfig } from './config/configuration';
+
+async function bootstrap(): Promise<void> {
+  // A missing or malformed setting stops here with one line naming it.
+  validateAllConfig();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
+  configureApp(app);
+  const logger = new NestLogger('Bootstrap');
+  for (const warning of configWarnings()) logger.warn(warning);
+  const config = app.get(appConfig.KEY) as ReturnType<typeof appConfig>;
+  await app.listen(config.port, config.host);
+  logger.log(`NullPass listening on http://${config.host}:${config.port}/api (docs at /api/docs)`);
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error('NullPass failed to start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

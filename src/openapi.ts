@@ -1,0 +1,46 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const INTERNAL_SECRET_SCHEME = 'internal-secret';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export const APP_VERSION = version();
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('NullPass API')
+    .setDescription(
+      [
+        'Accounts and authentication shared by DROP, MAILS, VAULT and DB.',
+        '',
+        'Every error body is `{"error": "<message>"}` (validation errors add `details`).',
+        'Authenticate with `Authorization: Bearer <token>` from register, login or login/2fa:',
+        'use the **Authorize** button with the token alone.',
+        'Sibling services call internal routes with `X-Internal-Secret`; the gateway must strip',
+        'that header from outside requests.',
+      ].join('\n'),
+    )
+    .setVersion(APP_VERSION)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Internal-Secret' }, INTERNAL_SECRET_SCHEME)
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+export function setupOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+    yamlDocumentUrl: 'api/docs-yaml',
+    customSiteTitle: 'NullPass API',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}

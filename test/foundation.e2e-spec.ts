@@ -1,0 +1,177 @@
+import { Messages } from '../src/common/messages';
+import { bearer, givenUser } from './support/given';
+import { createTestApp, dropSchema, TestApp } from './support/test-app';
+
+describe('Foundation: HTTP conventions', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { ALLOWED_ORIGINS: 'https://app.example.com,https://drop.example.com' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await dropSchema();
+  });
+
+  it('GET /api/health answers liveness without the database', async () => {
+    const res = await t.http().get('/api/health').expect(200);
+    expect(res.body).toEqual({ service: 'nullpass', version: expect.any(String), status: 'ok' });
+  });
+
+  it('GET /api/health/ready answers 200 when the database answers', async () => {
+    const res = await t.http().get('/api/health/ready').expect(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.info.database.status).toBe('up');
+  });
+
+  it('GET /api lists endpoints and where the docs are', async () => {
+    const res = await t.http().get('/api').expect(200);
+    expect(res.body.docs).toBe('/api/docs');
+    expect(res.body.endpoints).toEqual(expect.arrayContaining(['POST /api/auth/login', 'GET /api/health']));
+  });
+
+  it('serves Swagger UI at /api/docs and OpenAPI 3 at /api/docs-json', async () => {
+    const ui = await t.http().get('/api/docs/').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+    const doc = await t.http().get('/api/docs-json').expect(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(doc.body.paths['/api/auth/login']).toBeDefined();
+    expect(doc.body.components.securitySchemes.bearer).toBeDefined();
+  });
+
+  describe('bad input is a 4xx JSON error, never a 500', () => {
+    it('malformed JSON: 400', async () => {
+      const res = await t.http().post('/api/auth/login').set('Content-Type', 'application/json').send('{"email": ').expect(400);
+      expect(res.body).toEqual({ error: Messages.malformedJson });
+    });
+
+    it('unknown field: 400 naming it', async () => {
+      const res = await t
+        .http()
+        .post('/api/auth/login')
+        .send({ email: 'a@example.com', password: 'x', isAdmin: true })
+        .expect(400);
+      expect(res.body.error).toBe('property isAdmin should not exist');
+      expect(res.body.details).toEqual([{ field: 'isAdmin', message: 'property isAdmin should not exist' }]);
+    });
+
+    it('wrong type: 400', async () => {
+      const res = await t.http().post('/api/auth/login').send({ email: 'a@example.com', password: 12345678 }).expect(400);
+      expect(res.body.error).toBe('password must be a string');
+    });
+
+    it('missing body: 400 with field errors', async () => {
+      const res = await t.http().post('/api/auth/login').expect(400);
+      expect(typeof res.body.error).toBe('string');
+      expect(res.body.details.length).toBeGreaterThan(0);
+    });
+
+    it('body over 100 kB: 413', async () => {
+      const res = await t
+        .http()
+        .post('/api/auth/login')
+        .send({ email: 'a@example.com', password: 'x'.repeat(110 * 1024) })
+        .expect(413);
+      expect(res.body).toEqual({ error: Messages.payloadTooLarge });
+    });
+
+    it('unknown route: 404 JSON', async () => {
+      const res = await t.http().get('/api/does-not-exist').expect(404);
+      expect(res.body).toEqual({ error: Messages.notFound });
+    });
+
+    it('wrong method: 404 JSON', async () => {
+      const res = await t.http().put('/api/auth/login').send({}).expect(404);
+      expect(res.body).toEqual({ error: Messages.notFound });
+    });
+
+    it('a JSON array instead of an object: 400', async () => {
+      const res = await t.http().post('/api/auth/login').send([1, 2]).expect(400);
+      expect(typeof res.body.error).toBe('string');
+    });
+  });
+
+  it('echoes a sane X-Request-Id and makes one otherwise', async () => {
+    const given = await t.http().get('/api/health').set('X-Request-Id', 'gw-1234').expect(200);
+    expect(given.headers['x-request-id']).toBe('gw-1234');
+    const made = await t.http().get('/api/health').set('X-Request-Id', 'bad id with spaces').expect(200);
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends helmet security headers', async () => {
+    const res = await t.http().get('/api/health').expect(200);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  describe('CORS', () => {
+    it('answers a preflight from a listed origin for every method the API uses', async () => {
+      const res = await t
+        .http()
+        .options('/api/auth/disable-account')
+        .set('Origin', 'https://app.example.com')
+        .set('Access-Control-Request-Method', 'DELETE')
+        .set('Access-Control-Request-Headers', 'authorization,content-type');
+      expect(res.status).toBe(204);
+      expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) expect(res.headers['access-control-allow-methods']).toContain(m);
+      expect(res.headers['access-control-allow-headers']).toMatch(/authorization/i);
+    });
+
+    it('gives an unlisted origin no CORS headers', async () => {
+      const res = await t.http().get('/api/health').set('Origin', 'https://evil.example.net').expect(200);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      const pre = await t
+        .http()
+        .options('/api/auth/login')
+        .set('Origin', 'https://evil.example.net')
+        .set('Access-Control-Request-Method', 'POST');
+      expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  describe('GET /api/audit', () => {
+    it('lists only the caller’s own events, newest first, with IPs decrypted', async () => {
+      const alice = await givenUser(t);
+      const bob = await givenUser(t);
+      const res = await t.http().get('/api/audit').set(bearer(alice.token)).expect(200);
+      expect(res.body.total).toBe(2);
+      expect(res.body.logs.map((l: { action: string }) => l.action).sort()).toEqual(['SESSION_CREATE', 'USER_REGISTER']);
+      expect(res.body.logs[0].data.ip).toMatch(/^(127\.0\.0\.1|::1)$/);
+      const bobs = await t.http().get('/api/audit').set(bearer(bob.token)).expect(200);
+      expect(bobs.body.logs.every((l: { id: string }) => !res.body.logs.some((a: { id: string }) => a.id === l.id))).toBe(true);
+    });
+
+    it('filters by action, caps limit at 100 and pages with a cursor', async () => {
+      const u = await givenUser(t);
+      for (let i = 0; i < 4; i++) {
+        t.clock.advance(1000);
+        await t.http().patch('/api/auth/me').set(bearer(u.token)).send({ displayName: `Name ${i}` }).expect(200);
+      }
+      await t.http().get('/api/audit?limit=101').set(bearer(u.token)).expect(400);
+      await t.http().get('/api/audit?action=NOT_AN_ACTION').set(bearer(u.token)).expect(400);
+      await t.http().get('/api/audit?cursor=%27%3B--').set(bearer(u.token)).expect(400);
+      const first = await t.http().get('/api/audit?action=USER_UPDATE&limit=3').set(bearer(u.token)).expect(200);
+      expect(first.body.total).toBe(4);
+      expect(first.body.logs).toHaveLength(3);
+      expect(first.body.logs[0].data).toEqual({ fields: ['displayName'] });
+      expect(first.body.nextCursor).toEqual(expect.any(String));
+      const second = await t
+        .http()
+        .get(`/api/audit?action=USER_UPDATE&limit=3&cursor=${first.body.nextCursor}`)
+        .set(bearer(u.token))
+        .expect(200);
+      expect(second.body.logs).toHaveLength(1);
+      expect(second.body.nextCursor).toBeNull();
+      const seen = new Set([...first.body.logs, ...second.body.logs].map((l: { id: string }) => l.id));
+      expect(seen.size).toBe(4);
+    });
+
+    it('needs a token', async () => {
+      const res = await t.http().get('/api/audit').expect(401);
+      expect(res.body).toEqual({ error: Messages.unauthorized });
+    });
+  });
+});

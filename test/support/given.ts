@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import * as speakeasy from 'speakeasy';
+import type { TestApp } from './test-app';
+
+export interface GivenUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  /** Base32 TOTP secret, when 2FA was enabled. */
+  secret?: string;
+  recoveryCodes?: string[];
+}
+
+let counter = 0;
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}.${counter}.${randomBytes(3).toString('hex')}@example.com`;
+}
+
+/** The code an authenticator app shows now, by the app's (manual) clock. */
+export function totpCode(t: TestApp, secret: string): string {
+  return speakeasy.totp({ secret, encoding: 'base32', time: Math.floor(t.clock.nowMs() / 1000) });
+}
+
+/** Moves to the next 30 s step and returns its code (a code is accepted once). */
+export function nextTotpCode(t: TestApp, secret: string): string {
+  t.clock.advance(30_000);
+  return totpCode(t, secret);
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** A registered user, built through the public API (house style: given-helpers). */
+export async function givenUser(
+  t: TestApp,
+  options: { email?: string; password?: string; displayName?: string; twoFactor?: boolean } = {},
+): Promise<GivenUser> {
+  const email = options.email ?? uniqueEmail();
+  const password = options.password ?? 'correct horse battery';
+  const reg = await t
+    .http()
+    .post('/api/auth/register')
+    .send({ email, password, ...(options.displayName ? { displayName: options.displayName } : {}) })
+    .expect(201);
+  const user: GivenUser = { id: reg.body.user.id, email: reg.body.user.email, password, token: reg.body.token };
+  if (options.twoFactor) {
+    const setup = await t.http().post('/api/auth/2fa').set(bearer(user.token)).send({ enable: true }).expect(200);
+    user.secret = setup.body.secret as string;
+    const enabled = await t
+      .http()
+      .post('/api/auth/2fa')
+      .set(bearer(user.token))
+      .send({ enable: true, password, verificationCode: nextTotpCode(t, user.secret) })
+      .expect(200);
+    user.recoveryCodes = enabled.body.recoveryCodes as string[];
+  }
+  return user;
+}
