@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BillingModule } from './billing/billing.module';
 import { CoreModule } from './common/core.module';
 import { HealthModule } from './health/health.module';
 
 @Module({
-  imports: [CoreModule, AuditModule, AuthModule, HealthModule],
+  imports: [CoreModule, AuditModule, AuthModule, BillingModule, HealthModule],
 })
 export class AppModule {}
