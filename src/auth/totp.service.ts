@@ -98,7 +98,7 @@ export class TotpService {
     const repo = this.uow.manager.getRepository(RecoveryCode);
     await repo.delete({ userId });
     const now = this.clock.now();
-    await repo.insert(codes.map((code) => ({ userId, codeHash: this.protector.recoveryCodeHash(code), createdAt: now })));
+    await repo.insert(codes.map((code) => repo.create({ userId, codeHash: this.protector.recoveryCodeHash(code), createdAt: now })));
     return codes;
   }
 
