@@ -76,12 +76,16 @@ export class AuditService implements OnModuleInit {
 
   /** The deletion ledger: the one trace of a deleted account (flaw 7). */
   async recordDeletion(userId: string, normalisedEmail: string): Promise<void> {
-    await this.uow.manager.getRepository(DeletionLedgerEntry).insert({
-      userId,
-      action: 'USER_DELETE',
-      emailHmac: this.protector.emailHmac(normalisedEmail),
-      deletedAt: this.clock.now(),
-    });
+    // create() runs the entity's id initialiser; a plain object would insert a null id.
+    const repo = this.uow.manager.getRepository(DeletionLedgerEntry);
+    await repo.insert(
+      repo.create({
+        userId,
+        action: 'USER_DELETE',
+        emailHmac: this.protector.emailHmac(normalisedEmail),
+        deletedAt: this.clock.now(),
+      }),
+    );
   }
 
   /** Seals an IP for event data (IPs are never stored in clear). */
