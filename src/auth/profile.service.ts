@@ -1,7 +1,10 @@
-import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { removeStoredAvatar } from '../account/avatar-storage';
 import { AuditContext } from '../audit/audit-context';
 import { Clock } from '../common/clock';
 import { Messages } from '../common/messages';
+import { storageConfig } from '../config/configuration';
 import { toEntitlementDto } from '../connect/dto/entitlement.dto';
 import { Entitlement } from '../connect/entities/entitlement.entity';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -26,6 +29,7 @@ export class ProfileService {
     private readonly tokens: TokenService,
     private readonly auditContext: AuditContext,
     private readonly clock: Clock,
+    @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
   ) {}
 
   async me(user: User): Promise<MeResponse> {
@@ -43,10 +47,17 @@ export class ProfileService {
     const fields = Object.keys(changes);
     if (!fields.length) throw new BadRequestException(Messages.noFieldsToUpdate);
     const updatedAt = this.clock.now();
-    await this.uow.run(async (m) => {
+    const previousAvatar = await this.uow.run(async (m) => {
+      const before =
+        changes.avatar !== undefined ? await m.getRepository(User).findOne({ select: { id: true, avatar: true }, where: { id: user.id } }) : null;
       await m.getRepository(User).update({ id: user.id }, { ...changes, updatedAt });
       this.auditContext.add({ fields });
+      return before?.avatar ?? null;
     });
+    // A replaced or cleared uploaded file is removed once the change has committed.
+    if (changes.avatar !== undefined && previousAvatar !== changes.avatar) {
+      await removeStoredAvatar(this.storage.avatarDir, user.id, previousAvatar);
+    }
     return { user: mapProfile({ ...user, ...changes, updatedAt }) };
   }
 
