@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountModule } from './account/account.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
@@ -6,6 +7,6 @@ import { CoreModule } from './common/core.module';
 import { HealthModule } from './health/health.module';
 
 @Module({
-  imports: [CoreModule, AuditModule, AuthModule, BillingModule, HealthModule],
+  imports: [CoreModule, AuditModule, AuthModule, BillingModule, HealthModule, AccountModule],
 })
 export class AppModule {}
