@@ -68,7 +68,6 @@ export function configureApp(app: INestApplication): INestApplication {
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.enableShutdownHooks();
   setupOpenApi(app);
   return app;
 }

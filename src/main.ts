@@ -16,6 +16,29 @@ async function bootstrap(): Promise<void> {
   const config = app.get(appConfig.KEY) as ReturnType<typeof appConfig>;
   await app.listen(config.port, config.host);
   logger.log(`NullPass listening on http://${config.host}:${config.port}/api (docs at /api/docs)`);
+
+  // Graceful shutdown: stop accepting, let in-flight requests finish (Node closes idle
+  // keep-alive sockets), stop workers after their current delivery (OnModuleDestroy),
+  // close pools. Past SHUTDOWN_GRACE_MS the process exits anyway.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: shutting down`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${config.shutdownGraceMs} ms; exiting`);
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 bootstrap().catch((error: unknown) => {

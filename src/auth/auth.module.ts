@@ -2,10 +2,14 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type Redis from 'ioredis';
 import type { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { CounterStore, MemoryCounterStore } from '../common/rate-limit/counter-store';
 import { RateLimitGuard } from '../common/rate-limit/rate-limit.guard';
+import { RedisCounterStore } from '../common/rate-limit/redis-counter-store';
+import { REDIS } from '../common/redis/redis.module';
 import { rateLimitConfig } from '../config/configuration';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -32,10 +36,12 @@ import { TwoFactorService } from './two-factor.service';
   imports: [
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
-      inject: [rateLimitConfig.KEY],
-      useFactory: (config: ConfigType<typeof rateLimitConfig>) => ({
+      inject: [rateLimitConfig.KEY, REDIS],
+      useFactory: (config: ConfigType<typeof rateLimitConfig>, redis: Redis | null) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.readPerMinute }],
         skipIf: () => config.disabled,
+        // With REDIS_URL every instance counts against the same limits.
+        ...(redis ? { storage: new ThrottlerStorageRedisService(redis) } : {}),
       }),
     }),
   ],
@@ -53,8 +59,9 @@ import { TwoFactorService } from './two-factor.service';
     InternalSecretGuard,
     {
       provide: CounterStore,
-      inject: [Clock],
-      useFactory: (clock: Clock) => new MemoryCounterStore(() => clock.nowMs()),
+      inject: [Clock, REDIS],
+      useFactory: (clock: Clock, redis: Redis | null) =>
+        redis ? new RedisCounterStore(redis) : new MemoryCounterStore(() => clock.nowMs()),
     },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },

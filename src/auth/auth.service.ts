@@ -10,6 +10,7 @@ import { toEntitlementDto } from '../connect/dto/entitlement.dto';
 import { Entitlement } from '../connect/entities/entitlement.entity';
 import { isUniqueViolation } from '../database/db-errors';
 import { UnitOfWork } from '../database/unit-of-work';
+import { MetricsService } from '../metrics/metrics.service';
 import type { LoginDto, LoginTwoFactorDto, RegisterDto } from './dto/auth-requests.dto';
 import type { LoginPendingResponse, LoginResponse, RegisterResponse } from './dto/auth-responses.dto';
 import { PendingLogin } from './entities/pending-login.entity';
@@ -48,6 +49,7 @@ export class AuthService {
     private readonly auditContext: AuditContext,
     private readonly protector: DataProtector,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<RegisterResponse> {
@@ -95,12 +97,12 @@ export class AuthService {
     const passwordOk = user
       ? await this.passwords.verify(dto.password, user.passwordHash)
       : await this.passwords.verifyAgainstNothing(dto.password);
-    if (!user || !passwordOk) return this.reject(dto.email, client, user, 'password', Messages.invalidCredentials);
+    if (!user || !passwordOk) return this.reject(dto.email, client, user, 'invalid_credentials', Messages.invalidCredentials);
 
     if (!user.twoFactorEnabled) return this.complete(user, client, false);
     if (!dto.verificationCode) return this.pending(user);
     if (!(await this.totp.verifySecondFactor(user, dto.verificationCode))) {
-      return this.reject(dto.email, client, user, 'totp', Messages.invalid2faCode);
+      return this.reject(dto.email, client, user, 'invalid_2fa', Messages.invalid2faCode);
     }
     return this.complete(user, client, true);
   }
@@ -118,7 +120,7 @@ export class AuthService {
     await this.limiter.assertAllowed(user.email, client.ip);
     if (!(await this.totp.verifySecondFactor(user, dto.verificationCode))) {
       await this.countPendingFailure(pending.jtiHash);
-      return this.reject(user.email, client, user, 'totp', Messages.invalid2faCode);
+      return this.reject(user.email, client, user, 'invalid_2fa', Messages.invalid2faCode);
     }
     const spent = await pendingRepo
       .createQueryBuilder()
@@ -144,11 +146,12 @@ export class AuthService {
     await this.dataSource.getRepository(PendingLogin).insert({ jtiHash: sha256Hex(jti), userId: user.id, failedAttempts: 0, spentAt: null, expiresAt });
     // The pending answer is not a login: no USER_LOGIN event.
     this.auditContext.skip();
+    this.metrics.login('pending_2fa');
     return { user: mapPartialUser(user), requires2FA: true, pendingToken: token, message: Messages.twoFactorRequiredLogin };
   }
 
-  private complete(user: User, client: ClientInfo, twoFactorUsed: boolean): Promise<LoginResponse> {
-    return this.uow.run(async (m) => {
+  private async complete(user: User, client: ClientInfo, twoFactorUsed: boolean): Promise<LoginResponse> {
+    const response = await this.uow.run(async (m) => {
       const issued = await this.sessions.issue(user, client.ip, client.userAgent);
       const services = await m.getRepository(Entitlement).find({ where: { userId: user.id }, order: { createdAt: 'ASC' } });
       const ip = this.protector.seal(client.ip);
@@ -163,12 +166,21 @@ export class AuthService {
         disabled: user.disabled,
       };
     });
+    this.metrics.login('success');
+    return response;
   }
 
   /** One path for every credential failure, so no branch tells whether an account exists. */
-  private async reject(email: string, client: ClientInfo, user: User | null, reason: string, message: string): Promise<never> {
+  private async reject(
+    email: string,
+    client: ClientInfo,
+    user: User | null,
+    reason: 'invalid_credentials' | 'invalid_2fa',
+    message: string,
+  ): Promise<never> {
+    this.metrics.login(reason);
     await this.limiter.recordFailure(email, client.ip);
-    await this.audit.recordLoginFailed(user?.id ?? null, email, client.ip, reason);
+    await this.audit.recordLoginFailed(user?.id ?? null, email, client.ip, reason === 'invalid_credentials' ? 'password' : 'totp');
     throw new UnauthorizedException(message);
   }
 }

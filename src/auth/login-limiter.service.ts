@@ -1,9 +1,10 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { DataProtector } from '../common/crypto/data-protector';
 import { Messages } from '../common/messages';
 import { CounterStore } from '../common/rate-limit/counter-store';
 import { rateLimitConfig } from '../config/configuration';
+import { MetricsService } from '../metrics/metrics.service';
 
 export class TooManyAttemptsException extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
@@ -20,12 +21,14 @@ export class TooManyAttemptsException extends HttpException {
 @Injectable()
 export class LoginLimiter {
   private readonly windowMs: number;
+  private readonly logger = new Logger(LoginLimiter.name);
   private readonly limits: { kind: 'email_ip' | 'email' | 'ip'; max: number }[];
 
   constructor(
     private readonly store: CounterStore,
     private readonly protector: DataProtector,
     @Inject(rateLimitConfig.KEY) config: ConfigType<typeof rateLimitConfig>,
+    private readonly metrics: MetricsService,
   ) {
     this.windowMs = config.loginFailureWindowMinutes * 60_000;
     this.limits = [
@@ -38,17 +41,32 @@ export class LoginLimiter {
   /** Throws 429 (with the seconds to wait) while any limit holds. */
   async assertAllowed(email: string, ip: string): Promise<void> {
     const keys = this.keys(email, ip);
+    const counts = await this.guarded(() => Promise.all(this.limits.map(({ kind }) => this.store.peek(keys[kind]))));
     let waitMs = 0;
-    for (const { kind, max } of this.limits) {
-      const { count, msLeft } = await this.store.peek(keys[kind]);
-      if (count >= max) waitMs = Math.max(waitMs, msLeft);
+    this.limits.forEach(({ max }, i) => {
+      if (counts[i].count >= max) waitMs = Math.max(waitMs, counts[i].msLeft);
+    });
+    if (waitMs > 0) {
+      this.metrics.rateLimit('login_failures');
+      this.metrics.login('rate_limited');
+      throw new TooManyAttemptsException(Math.max(1, Math.ceil(waitMs / 1000)));
     }
-    if (waitMs > 0) throw new TooManyAttemptsException(Math.max(1, Math.ceil(waitMs / 1000)));
   }
 
   async recordFailure(email: string, ip: string): Promise<void> {
     const keys = this.keys(email, ip);
-    for (const { kind } of this.limits) await this.store.hit(keys[kind], this.windowMs);
+    await this.guarded(() => Promise.all(this.limits.map(({ kind }) => this.store.hit(keys[kind], this.windowMs))));
+  }
+
+  /** Without its store the limiter cannot limit: logins fail closed with a clear 503. */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'login limiter store unavailable');
+      this.metrics.login('unavailable');
+      throw new ServiceUnavailableException(Messages.serviceUnavailable);
+    }
   }
 
   private keys(email: string, ip: string): Record<'email_ip' | 'email' | 'ip', string> {

@@ -8,6 +8,7 @@ import { allConfig, appConfig } from '../config/configuration';
 import { DatabaseModule } from '../database/database.module';
 import { Clock } from './clock';
 import { DataProtector } from './crypto/data-protector';
+import { RedisModule } from './redis/redis.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -52,6 +53,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
     }),
     ScheduleModule.forRoot(),
     DatabaseModule,
+    RedisModule,
   ],
   providers: [Clock, DataProtector],
   exports: [Clock, DataProtector],

@@ -222,6 +222,8 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
     loginFailuresPerEmail: int(env, 'LOGIN_FAILURES_PER_EMAIL', 20, 1, 1_000_000),
     loginFailuresPerIp: int(env, 'LOGIN_FAILURES_PER_IP', 50, 1, 1_000_000),
     redisUrl: url(env, 'REDIS_URL', undefined, ['redis:', 'rediss:']),
+    /** Prefix of every Redis key, so several deployments (or test runs) can share a server. */
+    redisKeyPrefix: str(env, 'REDIS_KEY_PREFIX', 'nullpass:'),
   };
 });
 

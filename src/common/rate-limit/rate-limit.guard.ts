@@ -1,9 +1,11 @@
-import { ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { ExecutionContext, HttpException, Inject, Injectable, Logger, ServiceUnavailableException, SetMetadata } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerRequest } from '@nestjs/throttler';
 import { rateLimitConfig } from '../../config/configuration';
+import { MetricsService } from '../../metrics/metrics.service';
+import { Messages } from '../messages';
 
 export type RateClass = 'read' | 'write' | 'auth';
 export const RATE_CLASS_KEY = 'nullpass:rate-class';
@@ -21,12 +23,14 @@ export const RateLimit = (rateClass: RateClass) => SetMetadata(RATE_CLASS_KEY, r
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly limits: Record<RateClass, number>;
+  private readonly log = new Logger('RateLimit');
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     @Inject(rateLimitConfig.KEY) config: ConfigType<typeof rateLimitConfig>,
+    private readonly metrics: MetricsService,
   ) {
     super(options, storage, reflector);
     this.limits = { read: config.readPerMinute, write: config.writePerMinute, auth: config.authPerMinute };
@@ -37,7 +41,19 @@ export class RateLimitGuard extends ThrottlerGuard {
       props.context.getHandler(),
       props.context.getClass(),
     ]);
-    return super.handleRequest({ ...props, limit: this.limits[rateClass ?? 'read'] });
+    try {
+      return await super.handleRequest({ ...props, limit: this.limits[rateClass ?? 'read'] });
+    } catch (error) {
+      if (error instanceof HttpException) {
+        this.metrics.rateLimit(rateClass ?? 'read');
+        throw error;
+      }
+      // The shared store (Redis) is unreachable: credential routes fail closed with a
+      // clear 503, everything else keeps answering (the instance recovers by itself).
+      this.log.warn({ err: (error as Error).message }, 'rate-limit store unavailable');
+      if (rateClass === 'auth') throw new ServiceUnavailableException(Messages.serviceUnavailable);
+      return true;
+    }
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
