@@ -48,8 +48,7 @@ describe('Account: disable and ban (seeds 001, 002) with Polar configured', () =
     return row && { banned: row.banned, disabled: row.disabled, bannedBy: row.bannedBy };
   };
 
-  describe.each([DISABLE, ENABLE, BAN, UNBAN, DELETE_ACCOUNT])('re-authentication of %s', (route) => {
-    const name = routeName(route);
+  describe.each([DISABLE, ENABLE, BAN, UNBAN, DELETE_ACCOUNT].map((r) => [routeName(r), r] as const))('re-authentication of %s', (name, route) => {
 
     it(`${name} answers 401 "Unauthorized" without a token`, async () => {
       const res = await callAccount(t, route, null, { password: 'whatever' }).expect(401);
