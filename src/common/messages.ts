@@ -85,6 +85,8 @@ export const Messages = {
   invalidPlan: 'Invalid plan or billingCycle',
   checkoutFailed: 'Failed to create checkout session',
   noPolarCustomer: 'No Polar customer ID found. Please contact support.',
+  portalFailed: 'Failed to create customer portal session',
+  invalidWebhookPayload: 'Invalid webhook payload',
 
   // admin
   adminRequired: 'Administrator role required',

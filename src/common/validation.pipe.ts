@@ -1,6 +1,7 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 
-function flatten(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
+/** class-validator errors as the contract's `details` (nested fields as `a.b`). */
+export function flatten(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
   const out: { field: string; message: string }[] = [];
   for (const error of errors) {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
