@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { SERVICES } from './services';
 import { Messages } from './messages';
 
@@ -61,4 +61,7 @@ export const DisplayName = () =>
     IsOptional(),
     IsString({ message: 'displayName must be a string' }),
     Length(1, 100, { message: 'displayName must be between 1 and 100 characters' }),
+    // Control characters have no place in a name, and a NUL byte would make PostgreSQL fail (500).
+    // eslint-disable-next-line no-control-regex
+    Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'displayName must not contain control characters' }),
   );

@@ -44,7 +44,9 @@ export class UpdateProfileDto {
   @IsOptional()
   @IsString({ message: 'avatar must be a string' })
   @MaxLength(2048, { message: 'avatar is too long' })
-  @Matches(/^(|https:\/\/[^\s]+)$/, { message: 'avatar must be an https:// URL or empty' })
+  // No whitespace or control characters: a NUL byte would make PostgreSQL fail (500).
+  // eslint-disable-next-line no-control-regex
+  @Matches(/^(|https:\/\/[^\s\u0000-\u001f\u007f]+)$/, { message: 'avatar must be an https:// URL or empty' })
   avatar?: string;
 }
 
