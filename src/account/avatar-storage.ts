@@ -70,6 +70,15 @@ export function httpsAvatarUrl(value: string | null | undefined): string | null 
 const logger = new Logger('AvatarStorage');
 
 /**
+ * Whether `<root>/<userId>` really is that directory, not a link to somewhere else: the
+ * path checks above are lexical, this one asks the file system.
+ */
+async function isRealUserDirectory(root: string, userId: string): Promise<boolean> {
+  const [realRoot, realDir] = await Promise.all([realpath(root), realpath(join(root, userId))]);
+  return realDir === join(realRoot, userId);
+}
+
+/**
  * Removes the file a stored avatar value names, if it is one of this user's files;
  * anything else is left alone. Called after the change that replaced the value has
  * committed; a failure is logged, never turned into an error for a committed change.
@@ -78,6 +87,7 @@ export async function removeStoredAvatar(root: string, userId: string, value: st
   const file = storedAvatarFile(root, userId, value);
   if (!file) return;
   try {
+    if (!(await isRealUserDirectory(root, userId))) return;
     await unlink(file.path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -98,8 +108,8 @@ export class AvatarStorage {
   /** Writes a new file (never overwriting one) and returns the value to store on the user. */
   async save(userId: string, bytes: Buffer, extension: AvatarExtension): Promise<string> {
     if (!USER_ID.test(userId)) throw new Error('avatar owner is not a user id');
-    const dir = join(this.root, userId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdir(join(this.root, userId), { recursive: true, mode: 0o700 });
+    if (!(await isRealUserDirectory(this.root, userId))) throw new Error('avatar directory is not a plain directory under AVATAR_DIR');
     const value = `${userId}/${randomBytes(16).toString('hex')}.${extension}`;
     await writeFile(join(this.root, value), bytes, { flag: 'wx', mode: 0o600 });
     return value;
@@ -113,8 +123,7 @@ export class AvatarStorage {
     const file = storedAvatarFile(this.root, userId, value);
     if (!file) return null;
     try {
-      const [realRoot, realDir] = await Promise.all([realpath(this.root), realpath(dirname(file.path))]);
-      if (realDir !== join(realRoot, userId)) return null;
+      if (!(await isRealUserDirectory(this.root, userId))) return null;
       const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
         const stat = await handle.stat();
