@@ -10,7 +10,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -66,7 +65,6 @@ export class AvatarController {
   @Get()
   @ApiBearerAuth()
   @ApiOperation({ summary: "The caller's avatar: the image, or a redirect to its https URL" })
-  @ApiProduces(...IMAGE_TYPES)
   @ApiOkResponse({ description: 'The image bytes (Cache-Control: private, max-age=3600)', content: imageContent })
   @ApiFoundResponse({ description: 'Redirect to the https avatar URL' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: Messages.avatarNotFound })
@@ -80,7 +78,6 @@ export class AvatarController {
   @InternalOnly()
   @ApiOperation({ summary: "A user's avatar, for sibling services (X-Internal-Secret)" })
   @ApiParam({ name: 'userId', format: 'uuid' })
-  @ApiProduces(...IMAGE_TYPES)
   @ApiOkResponse({ description: 'The image bytes (Cache-Control: private, max-age=3600)', content: imageContent })
   @ApiFoundResponse({ description: 'Redirect to the https avatar URL' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: Messages.avatarNotFound })
