@@ -90,4 +90,6 @@ export const Messages = {
 
   // admin
   adminRequired: 'Administrator role required',
+  cannotBanSelf: 'Administrators cannot ban their own account',
+  banUntilInPast: 'until must be a time in the future',
 } as const;
