@@ -7,8 +7,9 @@ import { BillingModule } from './billing/billing.module';
 import { CoreModule } from './common/core.module';
 import { ConnectModule } from './connect/connect.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({
-  imports: [CoreModule, AuditModule, AuthModule, BillingModule, HealthModule, AccountModule, ConnectModule, AdminModule],
+  imports: [CoreModule, MetricsModule, AuditModule, AuthModule, BillingModule, HealthModule, AccountModule, ConnectModule, AdminModule],
 })
 export class AppModule {}
