@@ -57,7 +57,8 @@ export function configureApp(app: INestApplication): INestApplication {
   });
 
   app.use(WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }));
-  app.use(express.json({ limit: JSON_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(refuseNulInUrl);
+  app.use(express.json({ limit: JSON_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseNulInJson }));
   app.use(bodyParserErrors);
   // A POST without a JSON body validates as {} (clear field errors, not "unknown value").
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -72,6 +73,23 @@ export function configureApp(app: INestApplication): INestApplication {
   return app;
 }
 
+/**
+ * PostgreSQL cannot store U+0000 in text (it answers an error, i.e. a 500), and no field of
+ * this API has a use for it: refuse it once, here, for every JSON body and every URL.
+ */
+const NUL_ESCAPE = Buffer.from('\\u0000');
+function refuseNulInJson(_req: unknown, _res: unknown, raw: Buffer): void {
+  if (raw.includes(NUL_ESCAPE)) throw Object.assign(new Error('NUL character in JSON'), { status: 400, type: 'nul.character' });
+}
+
+function refuseNulInUrl(req: Request, res: Response, next: NextFunction): void {
+  if (/%00/.test(req.url)) {
+    res.status(400).json({ error: Messages.nulCharacter });
+    return;
+  }
+  next();
+}
+
 /** Body-parser failures happen before Nest's filters; shape them the same way. */
 function bodyParserErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
   if (!err) {
@@ -81,6 +99,10 @@ function bodyParserErrors(err: unknown, req: Request, res: Response, next: NextF
   const e = err as { type?: string; status?: number };
   if (e.type === 'entity.too.large' || e.status === 413) {
     res.status(413).json({ error: Messages.payloadTooLarge });
+    return;
+  }
+  if (e.type === 'nul.character') {
+    res.status(400).json({ error: Messages.nulCharacter });
     return;
   }
   if (e.type === 'entity.parse.failed') {

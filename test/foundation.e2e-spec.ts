@@ -85,6 +85,18 @@ describe('Foundation: HTTP conventions', () => {
       expect(res.body).toEqual({ error: Messages.notFound });
     });
 
+    it('a NUL character in a JSON string or in the URL: 400 (PostgreSQL cannot store it)', async () => {
+      const body = await t
+        .http()
+        .post('/api/auth/register')
+        .set('Content-Type', 'application/json')
+        .send('{"email":"a@example.com","password":"pass\\u0000word1","displayName":"x"}')
+        .expect(400);
+      expect(body.body).toEqual({ error: Messages.nulCharacter });
+      const url = await t.http().get('/api/connect/check?service=DR%00OP').expect(400);
+      expect(url.body).toEqual({ error: Messages.nulCharacter });
+    });
+
     it('a JSON array instead of an object: 400', async () => {
       const res = await t.http().post('/api/auth/login').send([1, 2]).expect(400);
       expect(typeof res.body.error).toBe('string');

@@ -12,6 +12,7 @@ export const Messages = {
   internalError: 'Internal server error',
   notFound: 'Not Found',
   malformedJson: 'Malformed JSON body',
+  nulCharacter: 'Text must not contain NUL characters',
   payloadTooLarge: 'Request body too large',
   serviceUnavailable: 'Service temporarily unavailable',
   validationFailed: 'Validation failed',
