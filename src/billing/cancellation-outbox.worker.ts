@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DataSource, IsNull, LessThan } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { polarConfig } from '../config/configuration';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -33,8 +33,8 @@ export interface OutboxStats {
  * every due row, at least once and idempotently (404 and "already canceled" count as
  * done), with exponential backoff, across restarts (the state is the table), one worker
  * per row even with several instances: a row is claimed in a short transaction (on
- * PostgreSQL `FOR UPDATE SKIP LOCKED`, on SQLite a conditional UPDATE of the claim
- * column) and delivered outside any transaction.
+ * PostgreSQL `FOR UPDATE SKIP LOCKED`, on SQLite one UPDATE of the claim columns) and
+ * delivered outside any transaction.
  */
 @Injectable()
 export class CancellationOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -113,40 +113,45 @@ export class CancellationOutboxWorker implements OnApplicationBootstrap, OnModul
   }
 
   /** The next due row, claimed for this worker; null when none is left. */
-  private async claimNext(): Promise<CancellationOutbox | null> {
-    // On SQLite another instance may take the row between our read and our UPDATE: the
-    // UPDATE then changes nothing and we look again.
-    for (let tries = 0; tries < 5; tries++) {
-      const now = this.clock.now();
-      const claimedUntil = new Date(now.getTime() + this.config.timeoutMs + CLAIM_MARGIN_MS);
-      const result = await this.uow.run(async (m) => {
-        const repo = m.getRepository(CancellationOutbox);
-        const query = repo
+  private claimNext(): Promise<CancellationOutbox | null> {
+    const now = this.clock.now();
+    const claim = {
+      claimedUntil: new Date(now.getTime() + this.config.timeoutMs + CLAIM_MARGIN_MS),
+      claimedBy: this.workerId,
+      updatedAt: now,
+    };
+    const due = (alias: string) =>
+      `${alias}.status = :pending AND ${alias}.nextAttemptAt <= :now AND (${alias}.claimedUntil IS NULL OR ${alias}.claimedUntil < :now)`;
+    return this.uow.run(async (m) => {
+      const repo = m.getRepository(CancellationOutbox);
+      if (this.postgres) {
+        // Rows another worker is claiming are skipped, not waited for.
+        const row = await repo
           .createQueryBuilder('o')
-          .where('o.status = :pending', { pending: 'pending' })
-          .andWhere('o.nextAttemptAt <= :now', { now })
-          .andWhere('(o.claimedUntil IS NULL OR o.claimedUntil < :now)', { now })
+          .where(due('o'), { pending: 'pending', now })
           .orderBy('o.nextAttemptAt', 'ASC')
-          .limit(1);
-        // PostgreSQL: rows another worker holds are skipped, not waited for.
-        if (this.postgres) query.setLock('pessimistic_write').setOnLocked('skip_locked');
-        const row = await query.getOne();
+          .limit(1)
+          .setLock('pessimistic_write')
+          .setOnLocked('skip_locked')
+          .getOne();
         if (!row) return null;
-        const claim = { claimedUntil, claimedBy: this.workerId, updatedAt: now };
-        const updated = await repo
-          .createQueryBuilder()
-          .update()
-          .set(claim)
-          .where([
-            { id: row.id, status: 'pending', claimedUntil: IsNull() },
-            { id: row.id, status: 'pending', claimedUntil: LessThan(now) },
-          ])
-          .execute();
-        return updated.affected ? Object.assign(row, claim) : ('taken' as const);
-      });
-      if (result !== 'taken') return result;
-    }
-    return null;
+        await repo.update({ id: row.id }, claim);
+        return Object.assign(row, claim);
+      }
+      // SQLite: one UPDATE picks and claims the row. A write statement takes the database's
+      // write lock before it reads, so two instances cannot claim the same row, and no
+      // read lock is ever upgraded (which SQLite would refuse with SQLITE_BUSY).
+      const next = repo.createQueryBuilder('d').select('d.id').where(due('d')).orderBy('d.nextAttemptAt', 'ASC').limit(1).getQuery();
+      const claimed = await repo
+        .createQueryBuilder()
+        .update()
+        .set(claim)
+        .where(`id = (${next})`)
+        .setParameters({ pending: 'pending', now })
+        .execute();
+      if (!claimed.affected) return null;
+      return repo.findOne({ where: { status: 'pending', claimedBy: claim.claimedBy, claimedUntil: claim.claimedUntil } });
+    });
   }
 
   /** Calls Polar (outside any transaction), then records the outcome. */

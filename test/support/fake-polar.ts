@@ -51,9 +51,9 @@ export class FakePolar {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<FakePolar> {
-    let fake: FakePolar | undefined;
-    const server = createServer((req, res) => void fake!.handle(req, res));
-    fake = new FakePolar(server);
+    const server = createServer();
+    const fake = new FakePolar(server);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return fake;
