@@ -3,6 +3,7 @@ import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -43,6 +44,7 @@ const redirectResponse = ApiResponse({ status: HttpStatus.TEMPORARY_REDIRECT, de
 @ApiTags('Billing')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing or unusable token' })
+@ApiForbiddenResponse({ type: ErrorResponse, description: 'Account is banned / disabled' })
 @Controller()
 export class BillingController {
   constructor(private readonly billing: BillingService) {}
