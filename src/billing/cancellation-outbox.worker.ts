@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { polarConfig } from '../config/configuration';
 import { UnitOfWork } from '../database/unit-of-work';
+import { MetricsService } from '../metrics/metrics.service';
 import { CancellationOutbox } from './entities/cancellation-outbox.entity';
 import { MAX_ATTEMPTS, PERMANENT_STATUSES, retryDelayMs } from './outbox-backoff';
 import { PolarClient, PolarError } from './polar.client';
@@ -52,6 +53,7 @@ export class CancellationOutboxWorker implements OnApplicationBootstrap, OnModul
     private readonly scheduler: SchedulerRegistry,
     dataSource: DataSource,
     @Inject(polarConfig.KEY) private readonly config: ConfigType<typeof polarConfig>,
+    private readonly metrics: MetricsService,
   ) {
     this.postgres = dataSource.options.type === 'postgres';
   }
@@ -168,11 +170,13 @@ export class CancellationOutboxWorker implements OnApplicationBootstrap, OnModul
     } else if (outcome.result === 'dead' || attempts >= MAX_ATTEMPTS) {
       fields = { status: 'dead', lastError: outcome.error };
       this.counters.dead += 1;
+      this.metrics.outboxGaveUp();
       this.logger.error({ ...log, error: outcome.error }, 'Polar subscription cancellation given up: needs an operator');
     } else {
       const nextAttemptAt = new Date(now.getTime() + retryDelayMs(attempts));
       fields = { nextAttemptAt, lastError: outcome.error };
       this.counters.retried += 1;
+      this.metrics.outboxFailure();
       this.logger.warn({ ...log, error: outcome.error, nextAttemptAt: nextAttemptAt.toISOString() }, 'Polar subscription cancellation will be retried');
     }
     try {

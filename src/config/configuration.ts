@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { registerAs } from '@nestjs/config';
+import { SERVICES } from '../common/services';
 
 /**
  * Every setting NullPass reads, parsed and validated once at start.
@@ -229,12 +230,10 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
 
 export const polarConfig = registerAs('polar', () => {
   const env = process.env;
-  const webhookSecrets: Record<string, string | undefined> = {
-    DROP: optional(env, 'DROP_POLAR_SECRET'),
-    MAILS: optional(env, 'MAILS_POLAR_SECRET'),
-    VAULT: optional(env, 'VAULT_POLAR_SECRET'),
-    DB: optional(env, 'DB_POLAR_SECRET'),
-  };
+  // One webhook secret per product, named after it: <SERVICE>_POLAR_SECRET.
+  const webhookSecrets: Record<string, string | undefined> = Object.fromEntries(
+    SERVICES.map((service) => [service, optional(env, `${service}_POLAR_SECRET`)]),
+  );
   return {
     apiUrl: url(env, 'POLAR_API_URL', 'https://api.polar.sh', ['https:', 'http:']) as string,
     accessToken: optional(env, 'POLAR_ACCESS_TOKEN'),
