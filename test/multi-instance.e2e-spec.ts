@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import * as speakeasy from 'speakeasy';
 import { Messages } from '../src/common/messages';
 import { AppProcess, startAppProcess } from './support/app-process';
+import { FakePolar, signWebhook, subscriptionEvent } from './support/fake-polar';
 import { TcpProxy } from './support/tcp-proxy';
 
 /**
@@ -48,12 +49,15 @@ const email = () => `mi.${randomBytes(5).toString('hex')}@example.com`;
   let a: AppProcess;
   let b: AppProcess;
   let env: Record<string, string>;
+  let polar: FakePolar;
+  const webhookSecret = 'multi-instance-drop-webhook-secret';
 
   beforeAll(async () => {
     const admin = new Client({ connectionString: pgUrl });
     await admin.connect();
     await admin.query(`CREATE SCHEMA "${schema}"`);
     await admin.end();
+    polar = await FakePolar.start();
     const port = await proxy.start();
     const viaProxy = new URL(pgUrl!);
     viaProxy.hostname = '127.0.0.1';
@@ -73,6 +77,11 @@ const email = () => `mi.${randomBytes(5).toString('hex')}@example.com`;
       RATE_LIMIT_READ_PER_MINUTE: '100000',
       RATE_LIMIT_WRITE_PER_MINUTE: '100000',
       DATABASE_POOL_SIZE: '4',
+      POLAR_API_URL: polar.url,
+      POLAR_ACCESS_TOKEN: 'multi-instance-polar-token',
+      DROP_POLAR_SECRET: webhookSecret,
+      // Both workers poll often, so they really compete for the same rows.
+      OUTBOX_POLL_MS: '50',
     };
     // Both start at once: migrations run once, under the advisory lock.
     [a, b] = await Promise.all([startAppProcess(env), startAppProcess(env)]);
@@ -81,6 +90,7 @@ const email = () => `mi.${randomBytes(5).toString('hex')}@example.com`;
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await proxy.stop();
+    await polar?.close();
     const admin = new Client({ connectionString: pgUrl });
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -137,6 +147,46 @@ const email = () => `mi.${randomBytes(5).toString('hex')}@example.com`;
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await call(a, 'POST', '/api/auth/login', { email: e, password: 'password123' }, undefined, ip)).status).toBe(429);
   });
+
+  it('delivers each queued cancellation to Polar exactly once with both workers running', async () => {
+    const subscriptions: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const e = email();
+      const reg = await call(a, 'POST', '/api/auth/register', { email: e, password: 'password123' });
+      const userId = (reg.body.user as { id: string }).id;
+      const subscriptionId = `sub_mi_${randomBytes(4).toString('hex')}`;
+      polar.addSubscription({ id: subscriptionId });
+      const body = JSON.stringify(subscriptionEvent('subscription.created', { id: subscriptionId, userId, plan: 'premium' }));
+      const id = `msg_${randomBytes(6).toString('hex')}`;
+      const ts = Math.floor(Date.now() / 1000);
+      const hook = await fetch(`${a.url}/api/webhooks/drop`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(webhookSecret, id, ts, body) },
+        body,
+      });
+      expect(hook.status).toBe(200);
+      // Disable on one instance or the other: the cancellation is queued in that transaction.
+      const disabled = await call(i % 2 ? a : b, 'POST', '/api/auth/disable-account', { password: 'password123' }, reg.body.token as string);
+      expect(disabled.status).toBe(200);
+      subscriptions.push(subscriptionId);
+    }
+    const pg = new Client({ connectionString: pgUrl });
+    await pg.connect();
+    try {
+      let pending = -1;
+      for (let i = 0; i < 100 && pending !== 0; i++) {
+        const { rows } = await pg.query(`SELECT COUNT(*)::int AS n FROM "${schema}".cancellation_outbox WHERE status <> 'done' AND subscription_id = ANY($1)`, [subscriptions]);
+        pending = rows[0].n;
+        if (pending) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(pending).toBe(0);
+      // Give a late duplicate a chance to show itself before counting.
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      await pg.end();
+    }
+    for (const id of subscriptions) expect(polar.callsTo('DELETE', `/v1/subscriptions/${id}`)).toHaveLength(1);
+  }, 60_000);
 
   it('answers 503 while PostgreSQL is away, writes nothing half-way, and recovers without a restart', async () => {
     const e = email();
