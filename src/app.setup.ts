@@ -60,6 +60,7 @@ export function configureApp(app: INestApplication): INestApplication {
   app.use(refuseNulInUrl);
   app.use(express.json({ limit: JSON_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseNulInJson }));
   app.use(bodyParserErrors);
+  app.use(refusePrototypeKeys);
   // A POST without a JSON body validates as {} (clear field errors, not "unknown value").
   app.use((req: Request, _res: Response, next: NextFunction) => {
     if (req.body === undefined) req.body = {};
@@ -114,4 +115,33 @@ function bodyParserErrors(err: unknown, req: Request, res: Response, next: NextF
     return;
   }
   next(err);
+}
+
+/**
+ * `__proto__`, `constructor` and `prototype` name an object's prototype, never data. The
+ * validation pipe cannot see them (class-transformer drops them silently, so they were
+ * accepted as if absent); they are refused as unknown fields, at any depth of the JSON
+ * body or query (ASVS V5.1.4, prototype pollution). Webhook bodies stay raw bytes.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function prototypeKeyIn(value: unknown, path: string, depth: number): string | null {
+  if (depth > 32 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return null;
+  for (const key of Object.keys(value)) {
+    const field = path ? `${path}.${key}` : key;
+    if (PROTOTYPE_KEYS.has(key)) return field;
+    const found = prototypeKeyIn((value as Record<string, unknown>)[key], field, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+function refusePrototypeKeys(req: Request, res: Response, next: NextFunction): void {
+  const field = prototypeKeyIn(req.body, '', 0) ?? prototypeKeyIn(req.query, '', 0);
+  if (!field) {
+    next();
+    return;
+  }
+  const message = `property ${field} should not exist`;
+  res.status(400).json({ error: message, details: [{ field, message }] });
 }
