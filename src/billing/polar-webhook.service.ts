@@ -19,6 +19,8 @@ import { CancellationOutbox } from './entities/cancellation-outbox.entity';
 import { WebhookEvent } from './entities/webhook-event.entity';
 import { verifyWebhookSignature, WebhookHeaders } from './webhook-signature';
 
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** What became of a delivery (logged; every one of them is answered 200). */
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown-user' | 'stale';
 
@@ -62,7 +64,9 @@ export class PolarWebhookService {
   async parse(rawBody: Buffer): Promise<PolarWebhookEnvelope> {
     let json: unknown;
     try {
-      json = JSON.parse(rawBody.toString('utf8'));
+      // Keys naming a prototype are never Polar's data; class-transformer throws a TypeError
+      // on a nested `constructor` key (a 500 that Polar would retry for ever): drop them.
+      json = JSON.parse(rawBody.toString('utf8'), (key, value: unknown) => (PROTOTYPE_KEYS.has(key) ? undefined : value));
     } catch {
       throw new BadRequestException(Messages.malformedJson);
     }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { User } from '../../src/auth/entities/user.entity';
 import { Entitlement } from '../../src/connect/entities/entitlement.entity';
 import { givenAdmin } from '../support/admin';
@@ -35,6 +36,7 @@ const PRIVILEGED: Record<string, unknown> = {
 };
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const DROP_SECRET = 'v5-drop-webhook-secret-0123456789abcdef';
 
 describe('ASVS V5 validation', () => {
   let t: TestApp;
@@ -43,7 +45,7 @@ describe('ASVS V5 validation', () => {
   let admin: GivenUser;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ env: { DROP_POLAR_SECRET: DROP_SECRET } });
     doc = await openApiDoc(t);
     routes = listRoutes(t).map((r) => routeTraits(t, r));
     admin = await givenAdmin(t);
@@ -174,6 +176,39 @@ describe('ASVS V5 validation', () => {
     }
     expect(failures).toEqual([]);
     expect(prototypeProblems(before, ['polluted', 'role', 'isPremium'])).toEqual([]);
+  });
+
+  it('V5.1.4: a nested "constructor" key is a 400, not a crash (class-transformer threw a TypeError: 500)', async () => {
+    const target = await givenUser(t);
+    const res = await t
+      .http()
+      .patch(`/api/admin/users/${target.id}`)
+      .set(bearer(admin.token))
+      .set('Content-Type', 'application/json')
+      .send('{"service":"DROP","metadata":{"constructor":{"a":1}}}')
+      .expect(400);
+    expect(res.body.error).toBe('property metadata.constructor should not exist');
+  });
+
+  it('V5.1.4: a signed webhook whose payload holds prototype keys is acknowledged or refused, never a 500 that Polar would retry for ever', async () => {
+    const target = await givenUser(t);
+    for (const [i, payload] of [
+      `{"type":"subscription.uncanceled","data":{"x":1,"constructor":true}}`,
+      `{"type":"subscription.created","data":{"id":"sub_1","status":"active","constructor":{"a":1},"metadata":{"userId":"${target.id}","__proto__":{"plan":"enterprise"}}}}`,
+      `{"type":"customer.created","data":{"id":"cus_1","metadata":{"constructor":{"prototype":{}}}}}`,
+    ].entries()) {
+      const id = `msg_v5_${i}_${Date.now()}`;
+      const ts = String(Math.floor(t.clock.nowMs() / 1000));
+      const sig = createHmac('sha256', Buffer.from(DROP_SECRET, 'utf8')).update(`${id}.${ts}.${payload}`).digest('base64');
+      const res = await t
+        .http()
+        .post('/api/webhooks/drop')
+        .set({ 'Content-Type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` })
+        .send(payload);
+      expect([200, 400]).toContain(res.status);
+    }
+    const me = await t.http().get('/api/services').set(bearer(target.token)).expect(200);
+    expect(me.body.entitlements.filter((e: { tier: string }) => e.tier === 'enterprise')).toEqual([]);
   });
 
   it('V5.1.3: wrong types are 400, never coerced: arrays, objects, numbers and booleans where strings belong', async () => {
