@@ -1,6 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateIf } from 'class-validator';
+import { IsBoolean, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { UserRole } from '../../auth/entities/user.entity';
 import { Messages } from '../../common/messages';
 import { SERVICES, type ServiceName } from '../../common/services';
@@ -16,19 +16,6 @@ const INT_MAX = 2_147_483_647; // the integer columns' range on PostgreSQL
 
 /** Present but not null: tier and isPremium are NOT NULL columns. */
 const IfPresent = () => ValidateIf((_object, value) => value !== undefined);
-
-/**
- * PostgreSQL text and jsonb cannot hold U+0000; refused here as bad input (400) instead of
- * failing in the database (500). Checks strings and every key and value of an object.
- */
-const NoNulCharacter = (field: string) =>
-  ValidateBy({
-    name: 'noNulCharacter',
-    validator: {
-      validate: (value: unknown) => !(JSON.stringify(value ?? null) ?? '').includes('\\u0000'),
-      defaultMessage: () => `${field} must not contain NUL characters`,
-    },
-  });
 
 export class AdminUsersQueryDto {
   @ApiPropertyOptional({ default: 1, minimum: 1, example: 1 })
@@ -50,7 +37,6 @@ export class AdminUsersQueryDto {
   @ApiPropertyOptional({ example: 'example.com', description: 'Part of the email address (case-insensitive; % and _ match literally)' })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
-  @NoNulCharacter('search')
   @MaxLength(254, { message: 'search is too long' })
   @IsString({ message: 'search must be a string' })
   search?: string;
@@ -165,13 +151,11 @@ export class UpdateEntitlementDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, example: { betaFeatures: true } })
   @IsOptional()
-  @NoNulCharacter('accessFlags')
   @IsObject({ message: 'accessFlags must be an object' })
   accessFlags?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, example: { note: 'partner account' } })
   @IsOptional()
-  @NoNulCharacter('metadata')
   @IsObject({ message: 'metadata must be an object' })
   metadata?: Record<string, unknown> | null;
 
@@ -192,7 +176,6 @@ export class UpdateEntitlementDto {
 
 export class BanDto {
   @ApiProperty({ example: 'Terms of service violation', minLength: 1, maxLength: 500 })
-  @NoNulCharacter('reason')
   @MaxLength(500, { message: 'reason must be at most 500 characters' })
   @IsNotEmpty({ message: 'reason is required' })
   @IsString({ message: 'reason must be a string' })
