@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { appConfig } from './config/configuration';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { Messages } from './common/messages';
+import { jsonHasNul, urlHasNul } from './common/nul-character';
 import { createValidationPipe } from './common/validation.pipe';
 import { setupOpenApi } from './openapi';
 
@@ -74,17 +75,13 @@ export function configureApp(app: INestApplication): INestApplication {
   return app;
 }
 
-/**
- * PostgreSQL cannot store U+0000 in text (it answers an error, i.e. a 500), and no field of
- * this API has a use for it: refuse it once, here, for every JSON body and every URL.
- */
-const NUL_ESCAPE = Buffer.from('\\u0000');
+/** NUL characters are refused once, here, for every JSON body and every URL. */
 function refuseNulInJson(_req: unknown, _res: unknown, raw: Buffer): void {
-  if (raw.includes(NUL_ESCAPE)) throw Object.assign(new Error('NUL character in JSON'), { status: 400, type: 'nul.character' });
+  if (jsonHasNul(raw)) throw Object.assign(new Error('NUL character in JSON'), { status: 400, type: 'nul.character' });
 }
 
 function refuseNulInUrl(req: Request, res: Response, next: NextFunction): void {
-  if (/%00/.test(req.url)) {
+  if (urlHasNul(req.url)) {
     res.status(400).json({ error: Messages.nulCharacter });
     return;
   }

@@ -197,6 +197,17 @@ describe('Billing: Polar webhooks (POST /api/webhooks/{service})', () => {
       expect(res.body).toEqual({ error: Messages.malformedJson });
     });
 
+    it('a NUL character (correctly signed) answers 400 and changes nothing, never a 500 Polar would retry', async () => {
+      const user = await givenUser(t);
+      const id = `msg_${randomUUID()}`;
+      const body = JSON.stringify(subscriptionEvent('subscription.created', { id: subId(), userId: user.id, plan: 'prem\u0000ium' }));
+      expect(body).toContain('\\u0000');
+      const res = await send({ id, body }).expect(400);
+      expect(res.body).toEqual({ error: Messages.nulCharacter });
+      expect(await webhookRow(id)).toBeNull();
+      expect(await entitlement(user.id)).toBeNull();
+    });
+
     it('checks the fields it uses (400 with details) and ignores the rest', async () => {
       const user = await givenUser(t);
       const bad = subscriptionEvent('subscription.created', { id: subId(), userId: user.id, plan: 'premium' });

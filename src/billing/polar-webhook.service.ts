@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { User } from '../auth/entities/user.entity';
 import { Clock } from '../common/clock';
 import { Messages } from '../common/messages';
+import { jsonHasNul } from '../common/nul-character';
 import type { ServiceName } from '../common/services';
 import { flatten } from '../common/validation.pipe';
 import { polarConfig } from '../config/configuration';
@@ -62,6 +63,7 @@ export class PolarWebhookService {
 
   /** JSON, then the envelope ({type, data}); 400 otherwise. */
   async parse(rawBody: Buffer): Promise<PolarWebhookEnvelope> {
+    if (jsonHasNul(rawBody)) throw new BadRequestException(Messages.nulCharacter);
     let json: unknown;
     try {
       // Keys naming a prototype are never Polar's data; class-transformer throws a TypeError
