@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerProcess } from './processes';
+
+/** Setup calls through the public API (never the database directly): what a client would do. */
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+export async function call<T = unknown>(
+  target: ServerProcess,
+  method: 'GET' | 'POST',
+  path: string,
+  options: { token?: string; json?: unknown } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.json !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(target.baseUrl + path, {
+    method,
+    headers,
+    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: body as T, text };
+}
+
+export interface BenchUser {
+  email: string;
+  password: string;
+  token: string;
+}
+
+export const BENCH_PASSWORD = 'bench-Password-1234';
+
+/** Registers `count` users (a few at a time), each with a fresh session token. */
+export async function registerUsers(target: ServerProcess, count: number, concurrency = 4): Promise<BenchUser[]> {
+  const run = randomBytes(3).toString('hex');
+  const users: BenchUser[] = [];
+  for (let start = 0; start < count; start += concurrency) {
+    const batch = Array.from({ length: Math.min(concurrency, count - start) }, (_, i) => start + i);
+    const made = await Promise.all(
+      batch.map(async (i) => {
+        const email = `bench-${run}-${i}@example.com`;
+        const res = await call<{ token?: string }>(target, 'POST', '/api/auth/register', {
+          json: { email, password: BENCH_PASSWORD, displayName: `Bench ${i}` },
+        });
+        if (res.status !== 201 || typeof res.body.token !== 'string') {
+          throw new Error(`register ${email} answered ${res.status}: ${res.text.slice(0, 300)}`);
+        }
+        return { email, password: BENCH_PASSWORD, token: res.body.token };
+      }),
+    );
+    users.push(...made);
+  }
+  return users;
+}
+
+export const bearerHeaders = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+export const jsonHeaders: Record<string, string> = { 'content-type': 'application/json' };

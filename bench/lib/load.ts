@@ -1,0 +1,178 @@
+import autocannon from 'autocannon';
+import { ProcessMonitor, type ServerProcess } from './processes';
+
+export interface LoadSpec {
+  /** Shown in the table. */
+  label: string;
+  method?: 'GET' | 'POST';
+  path: string;
+  /** Same for every request, or one per connection (e.g. a token per user). */
+  headers?: Record<string, string>;
+  body?: string;
+  perConnection?: (index: number) => { headers: Record<string, string>; body?: string };
+  connections: number;
+  /** Measured seconds. */
+  duration: number;
+  /** Unmeasured seconds first. */
+  warmup: number;
+}
+
+export interface Measurement {
+  label: string;
+  path: string;
+  method: string;
+  connections: number;
+  durationS: number;
+  /** Mean 2xx responses per second (autocannon's per-second mean, less the non-2xx share). */
+  rps: number;
+  /** Mean responses per second, whatever their status. */
+  rpsAll: number;
+  requests: number;
+  /** Latency of 2xx responses, ms, from autocannon's own per-response timings (sub-millisecond). */
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** Peak VmRSS of the target process while this phase ran. */
+  peakRssMb: number | null;
+  /** VmHWM (lifetime peak RSS) of the target process at the end of the phase. */
+  hwmMb: number | null;
+  /** CPU cores the target process used on average during the phase. */
+  cpuCores: number | null;
+  /** CPU cores the rest of the machine (other users) used meanwhile. */
+  otherCores: number | null;
+  /** CPU cores the load generator (this runner) used. */
+  loadGeneratorCores: number;
+}
+
+/** Latencies collected per response: exact percentiles instead of autocannon's whole milliseconds. */
+class LatencyRecorder {
+  private values = new Float64Array(1 << 16);
+  private count = 0;
+  private readonly max = 20_000_000;
+
+  add(ms: number): void {
+    if (this.count >= this.max) return;
+    if (this.count === this.values.length) {
+      const bigger = new Float64Array(Math.min(this.values.length * 2, this.max));
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.count++] = ms;
+  }
+
+  percentiles(): { p50: number; p90: number; p99: number; max: number } {
+    if (this.count === 0) return { p50: NaN, p90: NaN, p99: NaN, max: NaN };
+    const sorted = this.values.subarray(0, this.count).sort();
+    const at = (q: number): number => sorted[Math.min(this.count - 1, Math.ceil(q * this.count) - 1)];
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[this.count - 1] };
+  }
+}
+
+function assertLoopback(baseUrl: string): void {
+  const host = new URL(baseUrl).hostname;
+  if (host !== '127.0.0.1') throw new Error(`refusing to load ${host}: the benchmark only targets 127.0.0.1`);
+}
+
+function fire(
+  target: ServerProcess,
+  spec: LoadSpec,
+  duration: number,
+  recorder?: LatencyRecorder,
+): { instance: autocannon.Instance; done: Promise<autocannon.Result> } {
+  assertLoopback(target.baseUrl);
+  let next = 0;
+  const perConnection = spec.perConnection;
+  let resolveDone!: (r: autocannon.Result) => void;
+  let rejectDone!: (e: Error) => void;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  const instance = autocannon(
+    {
+      url: target.baseUrl + spec.path,
+      method: spec.method ?? 'GET',
+      connections: spec.connections,
+      duration,
+      timeout: 10,
+      headers: spec.headers,
+      body: spec.body,
+      setupClient: perConnection
+        ? (client) => {
+            const { headers, body } = perConnection(next++);
+            if (body === undefined) client.setHeaders(headers);
+            else client.setHeadersAndBody(headers, body);
+          }
+        : undefined,
+    },
+    (err, result) => (err ? rejectDone(err) : resolveDone(result)),
+  );
+  if (recorder) {
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) recorder.add(responseTime);
+    });
+  }
+  // Bounded: autocannon stops itself after `duration`; this is the backstop.
+  const guard = setTimeout(() => instance.stop(), (duration + 30) * 1000);
+  guard.unref();
+  void done.finally(() => clearTimeout(guard)).catch(() => undefined);
+  return { instance, done };
+}
+
+/** Warm-up (discarded), then the measured run with the target's memory and CPU watched. */
+export async function measure(target: ServerProcess, spec: LoadSpec): Promise<Measurement> {
+  const [only] = await measureTogether(target, [spec]);
+  return only;
+}
+
+/**
+ * Several loads against one target at the same time (e.g. validation during a login storm):
+ * warm-ups together (discarded), then the measured runs together.
+ */
+export async function measureTogether(target: ServerProcess, specs: LoadSpec[]): Promise<Measurement[]> {
+  await Promise.all(specs.filter((s) => s.warmup > 0).map((s) => fire(target, s, s.warmup).done));
+  const recorders = specs.map(() => new LatencyRecorder());
+  const monitor = new ProcessMonitor(target.pid);
+  const runs = specs.map((s, i) => fire(target, s, s.duration, recorders[i]));
+  const settled = await Promise.allSettled(runs.map((r) => r.done));
+  const stats = monitor.stop();
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+  return settled.map((s, i) => {
+    const result = (s as PromiseFulfilledResult<autocannon.Result>).value;
+    const spec = specs[i];
+    const p = recorders[i].percentiles();
+    const statusCodes: Record<string, number> = {};
+    for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
+    const total = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+    const ok = Object.entries(statusCodes).reduce((a, [code, n]) => (code.startsWith('2') ? a + n : a), 0);
+    return {
+      label: spec.label,
+      path: spec.path,
+      method: spec.method ?? 'GET',
+      connections: spec.connections,
+      durationS: spec.duration,
+      rps: total ? (result.requests.average * ok) / total : 0,
+      rpsAll: result.requests.average,
+      requests: result.requests.total,
+      p50Ms: p.p50,
+      p90Ms: p.p90,
+      p99Ms: p.p99,
+      maxMs: p.max,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      statusCodes,
+      peakRssMb: stats.peakRssMb,
+      hwmMb: stats.hwmMb,
+      cpuCores: stats.cpuCores,
+      otherCores: stats.otherCores,
+      loadGeneratorCores: stats.loadGeneratorCores,
+    };
+  });
+}

@@ -1,0 +1,124 @@
+import { parseArgs } from 'node:util';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+export interface BenchOptions {
+  db: DbKind;
+  /** Scenario names to run; empty = all, in their declared order. */
+  scenarios: string[];
+  /** Seconds of measured load per phase. */
+  duration: number;
+  /** Seconds of unmeasured load before each phase (JIT, pools, caches). */
+  warmup: number;
+  /** autocannon connections for the throughput phases. */
+  connections: number;
+  /** Connections of the login phases (bcrypt-bound: a few more than the thread pool is enough). */
+  loginConnections: number;
+  /** Connections of the validation load that runs during the login storm. */
+  stormConnections: number;
+  /** BCRYPT_ROUNDS of the login scenarios. */
+  bcryptRounds: number;
+  /** Users registered for the validation scenarios (each connection uses one of their tokens). */
+  users: number;
+  /** PostgreSQL server for --db postgres (a fresh schema is created in it and dropped after). */
+  databaseUrl: string;
+  /** Where the JSON results go (bench/results by default). */
+  resultsDir: string;
+  /** Write JSON results (off with --no-write, e.g. for a quick look). */
+  write: boolean;
+  /** Before each scenario, wait up to this many seconds for the rest of the machine to go quiet. */
+  quietWait: number;
+  /** Run the app under `node --cpu-prof`, profiles written here. */
+  cpuProfDir?: string;
+  list: boolean;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --db sqlite|postgres        database of the app (default sqlite: a fresh file in a temp dir)
+  --scenario <name>           run one scenario (repeat or comma-separate for several; default: all)
+  --duration <s>              measured seconds per phase (default 10)
+  --warmup <s>                unmeasured seconds before each phase (default 2)
+  --connections <n>           autocannon connections of the throughput phases (default 50)
+  --login-connections <n>     connections of the login phases (default 8)
+  --storm-connections <n>     connections of GET /api/auth/me during the login storm (default 10)
+  --bcrypt-rounds <n>         BCRYPT_ROUNDS of the login scenarios (default 12)
+  --users <n>                 users behind the validation tokens (default 20)
+  --database-url <url>        PostgreSQL for --db postgres (default postgres://postgres@127.0.0.1:5432/test)
+  --quiet-wait <s>            before each scenario, wait up to <s> seconds until other processes use
+                              < 0.3 cores (a shared machine; default 0: start at once)
+  --results-dir <dir>         where JSON results go (default bench/results)
+  --no-write                  print only, write no JSON
+  --cpu-prof [dir]            run the app under node --cpu-prof (profiles in dir, default /tmp/nullpass-bench-profiles)
+  --list                      list the scenarios and exit
+  --help`;
+
+function intIn(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`--${name} must be a whole number (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new Error(`--${name} must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+export function parseOptions(argv: string[], defaultResultsDir: string): BenchOptions {
+  // --cpu-prof may be given without a directory.
+  const args = [...argv];
+  const profIndex = args.indexOf('--cpu-prof');
+  let cpuProfDir: string | undefined;
+  if (profIndex >= 0) {
+    const next = args[profIndex + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      cpuProfDir = next;
+      args.splice(profIndex, 2);
+    } else {
+      cpuProfDir = '/tmp/nullpass-bench-profiles';
+      args.splice(profIndex, 1);
+    }
+  }
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      db: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'login-connections': { type: 'string' },
+      'storm-connections': { type: 'string' },
+      'bcrypt-rounds': { type: 'string' },
+      users: { type: 'string' },
+      'database-url': { type: 'string' },
+      'results-dir': { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      'no-write': { type: 'boolean' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  const db = values.db ?? 'sqlite';
+  if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db must be sqlite or postgres (got "${db}")`);
+  const databaseUrl = values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('--database-url must be a postgres:// URL');
+  return {
+    db,
+    scenarios: (values.scenario ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    duration: intIn('duration', values.duration, 10, 1, 600),
+    warmup: intIn('warmup', values.warmup, 2, 0, 60),
+    connections: intIn('connections', values.connections, 50, 1, 1000),
+    loginConnections: intIn('login-connections', values['login-connections'], 8, 1, 200),
+    stormConnections: intIn('storm-connections', values['storm-connections'], 10, 1, 1000),
+    bcryptRounds: intIn('bcrypt-rounds', values['bcrypt-rounds'], 12, 4, 15),
+    users: intIn('users', values.users, 20, 1, 1000),
+    databaseUrl,
+    resultsDir: values['results-dir'] ?? defaultResultsDir,
+    write: !values['no-write'],
+    quietWait: intIn('quiet-wait', values['quiet-wait'], 0, 0, 3600),
+    cpuProfDir,
+    list: values.list ?? false,
+    help: values.help ?? false,
+  };
+}

@@ -1,0 +1,58 @@
+import { call } from '../lib/api';
+import { check, problemsOf, rowOf, type Row, type Scenario, type ScenarioOutcome } from '../lib/scenario';
+
+const BARE = 'bare node:http';
+const MINIMAL = 'minimal Nest (Express)';
+const APP = 'app GET /api/health';
+
+/**
+ * GET /api/health of the built app against the framework's floor (a one-controller NestJS app)
+ * and the machine's limit (a bare node:http server), each in its own process, one after another.
+ */
+export const scenario: Scenario = {
+  name: 'health',
+  order: 10,
+  description: 'GET /api/health: the built app vs a minimal NestJS app vs a bare node:http server',
+  async run(ctx): Promise<ScenarioOutcome> {
+    const connections = ctx.options.connections;
+    const notes: string[] = [];
+    const rows: Row[] = [];
+    const spec = { path: '/api/health', connections };
+
+    ctx.log('bare node:http server');
+    const bare = await ctx.startBaseline('bare-http');
+    const bareIdle = await ctx.idleRssMb(bare);
+    const bareRun = await ctx.measure(bare, { ...spec, label: BARE });
+    await bare.stop();
+    rows.push(rowOf(bareRun, { idleRssMb: bareIdle }));
+
+    ctx.log('minimal NestJS app');
+    const minimal = await ctx.startBaseline('minimal-nest');
+    const minimalIdle = await ctx.idleRssMb(minimal);
+    const minimalRun = await ctx.measure(minimal, { ...spec, label: MINIMAL });
+    await minimal.stop();
+    rows.push(rowOf(minimalRun, { idleRssMb: minimalIdle, baseline: BARE }));
+
+    ctx.log('the built app');
+    const app = await ctx.startApp({ label: 'health', bcryptRounds: 4 });
+    const appIdle = await ctx.idleRssMb(app);
+    const answer = await call(app, 'GET', '/api/health');
+    if (answer.text !== ctx.healthBody) notes.push(`the app's /api/health answered ${answer.text}, the baselines ${ctx.healthBody}`);
+    const appRun = await ctx.measure(app, { ...spec, label: APP });
+    rows.push(rowOf(appRun, { idleRssMb: appIdle, baseline: MINIMAL }));
+
+    for (const m of [bareRun, minimalRun, appRun]) notes.push(...problemsOf(m));
+    notes.push(`minimal Nest serves ${((minimalRun.rps / bareRun.rps) * 100).toFixed(1)}% of the bare server; the app ${((appRun.rps / bareRun.rps) * 100).toFixed(1)}%`);
+    return {
+      status: 'ok',
+      rows,
+      notes,
+      targets: [
+        check('app req/s vs minimal Nest', (appRun.rps / minimalRun.rps) * 100, '>=', 80, '%', 'issue 2'),
+        check(`app p99 at ${connections} connections`, appRun.p99Ms, '<', 20, 'ms', 'issue 2'),
+        check('app idle RSS after start', appIdle, '<', 120, 'MB', 'issue 2'),
+        check('app peak RSS under load', appRun.peakRssMb, '<', 200, 'MB', 'issue 8'),
+      ],
+    };
+  },
+};
