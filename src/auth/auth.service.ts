@@ -91,7 +91,11 @@ export class AuthService {
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<LoginResponse | LoginPendingResponse> {
-    await this.limiter.assertAllowed(dto.email, client.ip);
+    await this.limiter.claim(dto.email, client.ip);
+    return this.settleClaim(dto.email, client.ip, () => this.attemptLogin(dto, client));
+  }
+
+  private async attemptLogin(dto: LoginDto, client: ClientInfo): Promise<LoginResponse | LoginPendingResponse> {
     const user = await this.dataSource.getRepository(User).findOneBy({ email: dto.email });
     // One bcrypt comparison either way, so an unknown email takes as long (flaw 12).
     const passwordOk = user
@@ -117,19 +121,36 @@ export class AuthService {
     if (!claims || !pending || !user || pending.spentAt || pending.userId !== claims.sub || !user.twoFactorEnabled) {
       throw new UnauthorizedException(Messages.invalidPendingToken);
     }
-    await this.limiter.assertAllowed(user.email, client.ip);
-    if (!(await this.totp.verifySecondFactor(user, dto.verificationCode))) {
-      await this.countPendingFailure(pending.jtiHash);
-      return this.reject(user.email, client, user, 'invalid_2fa', Messages.invalid2faCode);
+    await this.limiter.claim(user.email, client.ip);
+    return this.settleClaim(user.email, client.ip, async () => {
+      if (!(await this.totp.verifySecondFactor(user, dto.verificationCode))) {
+        await this.countPendingFailure(pending.jtiHash);
+        return this.reject(user.email, client, user, 'invalid_2fa', Messages.invalid2faCode);
+      }
+      const spent = await pendingRepo
+        .createQueryBuilder()
+        .update(PendingLogin)
+        .set({ spentAt: this.clock.now() })
+        .where('jti_hash = :jtiHash AND spent_at IS NULL', { jtiHash: pending.jtiHash })
+        .execute();
+      if (!spent.affected) throw new UnauthorizedException(Messages.invalidPendingToken);
+      return this.complete(user, client, true);
+    });
+  }
+
+  /**
+   * The limiter's claim on this attempt stays as a failure only when the credentials were
+   * rejected; success (or any other ending) takes it back, so failures, not requests, count.
+   */
+  private async settleClaim<T>(email: string, ip: string, attempt: () => Promise<T>): Promise<T> {
+    try {
+      const result = await attempt();
+      await this.limiter.release(email, ip);
+      return result;
+    } catch (error) {
+      if (!(error instanceof CredentialsRejected)) await this.limiter.release(email, ip);
+      throw error;
     }
-    const spent = await pendingRepo
-      .createQueryBuilder()
-      .update(PendingLogin)
-      .set({ spentAt: this.clock.now() })
-      .where('jti_hash = :jtiHash AND spent_at IS NULL', { jtiHash: pending.jtiHash })
-      .execute();
-    if (!spent.affected) throw new UnauthorizedException(Messages.invalidPendingToken);
-    return this.complete(user, client, true);
   }
 
   private async countPendingFailure(jtiHash: string): Promise<void> {
@@ -179,8 +200,11 @@ export class AuthService {
     message: string,
   ): Promise<never> {
     this.metrics.login(reason);
-    await this.limiter.recordFailure(email, client.ip);
+    // the failure is already counted: the attempt's claim on the limiter stays
     await this.audit.recordLoginFailed(user?.id ?? null, email, client.ip, reason === 'invalid_credentials' ? 'password' : 'totp');
-    throw new UnauthorizedException(message);
+    throw new CredentialsRejected(message);
   }
 }
+
+/** A 401 for wrong credentials (the limiter's claim on the attempt stays as its failure). */
+class CredentialsRejected extends UnauthorizedException {}

@@ -38,24 +38,33 @@ export class LoginLimiter {
     ];
   }
 
-  /** Throws 429 (with the seconds to wait) while any limit holds. */
-  async assertAllowed(email: string, ip: string): Promise<void> {
+  /**
+   * Claims one attempt against every limit BEFORE the credentials are checked. The hit is
+   * atomic, so each of a burst of parallel guesses sees the ones before it (peeking, then
+   * counting the failure afterwards, let a whole burst through while no failure was
+   * recorded yet). Throws 429 (with the seconds to wait; the claim taken back) while a
+   * limit holds. A failed attempt keeps its claim as its failure; a successful one is
+   * release()d, so failures, not requests, are limited.
+   */
+  async claim(email: string, ip: string): Promise<void> {
     const keys = this.keys(email, ip);
-    const counts = await this.guarded(() => Promise.all(this.limits.map(({ kind }) => this.store.peek(keys[kind]))));
+    const counts = await this.guarded(() => Promise.all(this.limits.map(({ kind }) => this.store.hit(keys[kind], this.windowMs))));
     let waitMs = 0;
     this.limits.forEach(({ max }, i) => {
-      if (counts[i].count >= max) waitMs = Math.max(waitMs, counts[i].msLeft);
+      if (counts[i].count > max) waitMs = Math.max(waitMs, counts[i].msLeft);
     });
     if (waitMs > 0) {
+      await this.release(email, ip);
       this.metrics.rateLimit('login_failures');
       this.metrics.login('rate_limited');
       throw new TooManyAttemptsException(Math.max(1, Math.ceil(waitMs / 1000)));
     }
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
+  /** Takes a claim back: the attempt succeeded, or ended for a reason that is not a failed credential. */
+  async release(email: string, ip: string): Promise<void> {
     const keys = this.keys(email, ip);
-    await this.guarded(() => Promise.all(this.limits.map(({ kind }) => this.store.hit(keys[kind], this.windowMs))));
+    await this.guarded(() => Promise.all(this.limits.map(({ kind }) => this.store.release(keys[kind]))));
   }
 
   /** Without its store the limiter cannot limit: logins fail closed with a clear 503. */

@@ -13,6 +13,8 @@ export interface WindowCount {
 export abstract class CounterStore {
   abstract peek(key: string): Promise<WindowCount>;
   abstract hit(key: string, windowMs: number): Promise<WindowCount>;
+  /** Takes back one hit (never below zero; the window keeps its end). */
+  abstract release(key: string): Promise<void>;
   abstract clear(key: string): Promise<void>;
 }
 
@@ -39,6 +41,11 @@ export class MemoryCounterStore extends CounterStore {
     }
     w.count += 1;
     return { count: w.count, msLeft: w.endsAt - now };
+  }
+
+  async release(key: string): Promise<void> {
+    const w = this.live(key);
+    if (w && w.count > 0) w.count -= 1;
   }
 
   async clear(key: string): Promise<void> {

@@ -15,6 +15,11 @@ local c = redis.call('GET', KEYS[1])
 if not c then return { 0, 0 } end
 return { tonumber(c), redis.call('PTTL', KEYS[1]) }`;
 
+const RELEASE = `
+local c = redis.call('GET', KEYS[1])
+if c and tonumber(c) > 0 then redis.call('DECR', KEYS[1]) end
+return 0`;
+
 /** The same fixed windows in Redis, so every instance counts the same failures. */
 export class RedisCounterStore extends CounterStore {
   /** Keys are prefixed by the client (REDIS_KEY_PREFIX). */
@@ -30,6 +35,10 @@ export class RedisCounterStore extends CounterStore {
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     const [count, ttl] = (await this.redis.eval(HIT, 1, key, windowMs)) as [number, number];
     return { count, msLeft: Math.max(0, ttl) };
+  }
+
+  async release(key: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, key);
   }
 
   async clear(key: string): Promise<void> {
