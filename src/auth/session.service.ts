@@ -9,7 +9,7 @@ import { securityConfig } from '../config/configuration';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PendingLogin } from './entities/pending-login.entity';
 import { Session } from './entities/session.entity';
-import type { User } from './entities/user.entity';
+import { User } from './entities/user.entity';
 import { TokenService } from './token.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -48,6 +48,18 @@ export class SessionService {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.lifetimeMs);
     const repo = this.uow.manager.getRepository(Session);
+    if (repo.manager.connection.options.type === 'postgres') {
+      // PostgreSQL runs two logins of one user side by side: both would miss the session
+      // to reuse and make one each. The user's row serialises them (SQLite serialises
+      // whole transactions already).
+      await repo.manager
+        .getRepository(User)
+        .createQueryBuilder('u')
+        .select('u.id')
+        .where('u.id = :id', { id: user.id })
+        .setLock('pessimistic_write')
+        .getOne();
+    }
     const ipIndex = this.protector.ipIndex(ip);
     const existing = await repo.findOne({
       where: { userId: user.id, ipIndex, expiresAt: MoreThan(now) },
