@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { lockUser } from '../account/locked-user';
 import { AuditContext } from '../audit/audit-context';
 import { AuditService } from '../audit/audit.service';
 import { User, type UserRole } from '../auth/entities/user.entity';
@@ -41,8 +42,8 @@ export class AdminRoleService {
   /** For the admin routes (declared @Audit('USER_UPDATE')); a no-op writes no event. */
   async setRole(targetId: string, role: UserRole, adminId: string): Promise<RoleResponse> {
     return this.uow.run(async (m) => {
-      const user = await m.getRepository(User).findOneBy({ id: targetId });
-      if (!user) throw new NotFoundException(Messages.userNotFound);
+      // locked: a deletion racing this change either waits for it or is waited for (then 404)
+      const user = await lockUser(m, targetId);
       if (await this.apply(m, user, role)) {
         this.auditContext.subject(targetId, adminId);
         this.auditContext.add({ field: 'role', value: role, by: adminId });

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { In, IsNull, MoreThan } from 'typeorm';
+import { lockUser } from '../account/locked-user';
 import { AuditContext } from '../audit/audit-context';
 import { User } from '../auth/entities/user.entity';
 import { CancellationOutboxService } from '../billing/cancellation-outbox.service';
@@ -94,8 +95,8 @@ export class AdminUsersService {
     if (until && until.getTime() <= now.getTime()) throw new BadRequestException(Messages.banUntilInPast);
     return this.uow.run(async (m) => {
       const repo = m.getRepository(User);
-      const target = await repo.findOneBy({ id: targetId });
-      if (!target) throw new NotFoundException(Messages.userNotFound);
+      // locked: a deletion racing this change either waits for it or is waited for (then 404)
+      const target = await lockUser(m, targetId);
       await repo.update(
         { id: targetId },
         { banned: true, bannedBy: adminId, banReason: dto.reason, bannedAt: now, bannedUntil: until, updatedAt: now },
@@ -111,8 +112,8 @@ export class AdminUsersService {
   async unban(targetId: string, adminId: string): Promise<AdminActionResponse> {
     return this.uow.run(async (m) => {
       const repo = m.getRepository(User);
-      const target = await repo.findOneBy({ id: targetId });
-      if (!target) throw new NotFoundException(Messages.userNotFound);
+      // locked: a deletion racing this change either waits for it or is waited for (then 404)
+      const target = await lockUser(m, targetId);
       if (!target.banned) throw new BadRequestException(Messages.accountNotBanned);
       await repo.update(
         { id: targetId },

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { lockUser } from '../account/locked-user';
 import { AuditContext } from '../audit/audit-context';
-import { User } from '../auth/entities/user.entity';
 import { Clock } from '../common/clock';
 import { Messages } from '../common/messages';
 import type { ServiceName } from '../common/services';
@@ -91,7 +91,8 @@ export class EntitlementService {
    */
   async grant(targetId: string, adminId: string, service: ServiceName, changes: EntitlementChanges): Promise<EntitlementResponse> {
     return this.uow.run(async (m) => {
-      if (!(await m.getRepository(User).existsBy({ id: targetId }))) throw new NotFoundException(Messages.userNotFound);
+      // locked: a deletion racing this change either waits for it or is waited for (then 404)
+      await lockUser(m, targetId);
       const { row: before, created } = await this.ensure(m, targetId, service);
       const repo = m.getRepository(Entitlement);
       const fields = Object.keys(changes);
