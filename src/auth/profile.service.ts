@@ -1,4 +1,4 @@
-import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { removeStoredAvatar } from '../account/avatar-storage';
 import { AuditContext } from '../audit/audit-context';
@@ -50,7 +50,9 @@ export class ProfileService {
     const previousAvatar = await this.uow.run(async (m) => {
       const before =
         changes.avatar !== undefined ? await m.getRepository(User).findOne({ select: { id: true, avatar: true }, where: { id: user.id } }) : null;
-      await m.getRepository(User).update({ id: user.id }, { ...changes, updatedAt });
+      const result = await m.getRepository(User).update({ id: user.id }, { ...changes, updatedAt });
+      // deleted meanwhile (a concurrent delete-account): seed 003's answer, not an audit row for no one
+      if (!result.affected) throw new NotFoundException(Messages.userNotFound);
       this.auditContext.add({ fields });
       return before?.avatar ?? null;
     });
@@ -75,7 +77,9 @@ export class ProfileService {
     }
     const passwordHash = await this.passwords.hash(dto.newPassword);
     await this.uow.run(async (m) => {
-      await m.getRepository(User).update({ id: user.id }, { passwordHash, updatedAt: this.clock.now() });
+      const result = await m.getRepository(User).update({ id: user.id }, { passwordHash, updatedAt: this.clock.now() });
+      // deleted meanwhile (a concurrent delete-account): seed 003's answer, not an audit row for no one
+      if (!result.affected) throw new NotFoundException(Messages.userNotFound);
       const revoked = await this.sessions.revokeAll(user.id, current.id);
       this.auditContext.add({ revokedSessions: revoked });
     });

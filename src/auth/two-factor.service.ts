@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { AuditContext } from '../audit/audit-context';
 import { Clock } from '../common/clock';
 import { DataProtector } from '../common/crypto/data-protector';
@@ -85,10 +85,12 @@ export class TwoFactorService {
       throw new BadRequestException(Messages.invalidVerificationCode);
     }
     await this.uow.run(async (m) => {
-      await m.getRepository(User).update(
+      const result = await m.getRepository(User).update(
         { id: user.id },
         { twoFactorEnabled: false, twoFactorSecret: null, twoFactorPendingSecret: null, updatedAt: this.clock.now() },
       );
+      // deleted meanwhile (a concurrent delete-account): seed 003's answer, not an audit row for no one
+      if (!result.affected) throw new NotFoundException(Messages.userNotFound);
       await this.totp.clearRecoveryCodes(user.id);
     });
     return { message: Messages.twoFactorDisabled, twoFactorEnabled: false };

@@ -77,6 +77,8 @@ export class EntitlementService {
    */
   async claimFree(userId: string, service: ServiceName): Promise<EntitlementResponse> {
     return this.uow.run(async (m) => {
+      // locked: a claim racing the account's deletion answers 404, not a foreign-key 500
+      await lockUser(m, userId);
       const { row, created } = await this.ensure(m, userId, service);
       if (created) this.auditContext.add({ service, tier: row.tier });
       else this.auditContext.skip();
