@@ -168,6 +168,26 @@ describe('Races', () => {
     });
   });
 
+  describe('the user’s own change racing its deletion: done before it, or 404 "User not found" / 401 after it; never a 500', () => {
+    const changes: [string, (u: GivenUser) => Promise<Response>][] = [
+      ['password change', (u) => t.http().post('/api/auth/password').set(bearer(u.token)).send({ currentPassword: u.password, newPassword: 'another horse battery' })],
+      ['profile change', (u) => t.http().patch('/api/auth/me').set(bearer(u.token)).send({ displayName: 'Racing' })],
+      ['free-tier claim', (u) => t.http().post('/api/services').set(bearer(u.token)).send({ service: 'DB' })],
+    ];
+    it.each(changes)('%s', async (_name, change) => {
+      for (let round = 0; round < 6; round++) {
+        const u = await givenUser(t);
+        const del = () => t.http().post('/api/auth/delete-account').set(bearer(u.token)).send({ password: u.password });
+        const [d, c] = round % 2 ? await Promise.all([del(), change(u)]) : (await Promise.all([change(u), del()])).reverse();
+        noServerError([d, c]);
+        expect(d.status).toBe(200);
+        expect([200, 401, 404]).toContain(c.status);
+        expect(await user(u.id)).toBeNull();
+        expect(await events(u.id)).toBe(0);
+      }
+    });
+  });
+
   describe('entitlements', () => {
     let u: GivenUser;
     beforeEach(async () => {
