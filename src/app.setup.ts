@@ -47,6 +47,13 @@ export function configureApp(app: INestApplication): INestApplication {
     }),
   );
 
+  // Answers carry tokens and personal data: no cache may keep them (ASVS V8.2.1).
+  // Avatar images set their own, private caching.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
   const allowed = new Set(config.allowedOrigins);
   app.enableCors({
     origin: (origin: string | undefined, callback: (err: Error | null, allow?: boolean) => void) =>

@@ -5,12 +5,17 @@ import { join } from 'node:path';
 
 export const INTERNAL_SECRET_SCHEME = 'internal-secret';
 
+/** package.json is one level up from src/ and two from dist/src/. */
 function version(): string {
-  try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
+  for (const candidate of [join(__dirname, '..', 'package.json'), join(__dirname, '..', '..', 'package.json')]) {
+    try {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'nullpass' && pkg.version) return pkg.version;
+    } catch {
+      // try the next place
+    }
   }
+  return '0.0.0';
 }
 
 export const APP_VERSION = version();

@@ -103,3 +103,28 @@ describe('Rate limits per route class', () => {
     await t.http().post('/api/auth/verify').send({ token: 'not-a-token' }).expect(401);
   });
 });
+
+describe('Re-authentication counts against the failed-login limits', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LOGIN_FAILURES_PER_EMAIL_IP: '3' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await dropSchema();
+  });
+
+  it('answers 429 after 3 wrong passwords on a re-authenticated route, even for the right one, so a stolen token is no password oracle', async () => {
+    const u = await givenUser(t);
+    for (let i = 0; i < 3; i++) {
+      const res = await t.http().post('/api/auth/disable-account').set('Authorization', `Bearer ${u.token}`).send({ password: 'wrong-password' }).expect(401);
+      expect(res.body).toEqual({ error: Messages.invalidPassword });
+    }
+    const blocked = await t.http().post('/api/auth/disable-account').set('Authorization', `Bearer ${u.token}`).send({ password: u.password }).expect(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    await t.http().post('/api/auth/login').send({ email: u.email, password: u.password }).expect(429);
+    t.clock.advance(15 * 60_000 + 1000);
+    await t.http().post('/api/auth/disable-account').set('Authorization', `Bearer ${u.token}`).send({ password: u.password }).expect(200);
+  });
+});

@@ -116,6 +116,7 @@ describe('Foundation: HTTP conventions', () => {
     expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['cache-control']).toBe('no-store');
   });
 
   describe('CORS', () => {

@@ -66,6 +66,6 @@ import { TwoFactorService } from './two-factor.service';
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
-  exports: [PasswordService, TotpService, SessionService, TokenService, ReauthGuard, InternalSecretGuard, CounterStore],
+  exports: [PasswordService, TotpService, SessionService, TokenService, LoginLimiter, ReauthGuard, InternalSecretGuard, CounterStore],
 })
 export class AuthModule {}
