@@ -55,6 +55,14 @@ describe('Foundation: HTTP conventions', () => {
       expect(res.body.details).toEqual([{ field: 'isAdmin', message: 'property isAdmin should not exist' }]);
     });
 
+    it('unknown fields on a route that takes no body: 400 (logout ignores nothing silently)', async () => {
+      const u = await givenUser(t);
+      const res = await t.http().post('/api/auth/logout').set(bearer(u.token)).send({ everywhere: true }).expect(400);
+      expect(res.body).toEqual({ error: 'property everywhere should not exist', details: [{ field: 'everywhere', message: 'property everywhere should not exist' }] });
+      await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
+      await t.http().post('/api/auth/logout').set(bearer(u.token)).expect(200);
+    });
+
     it('wrong type: 400', async () => {
       const res = await t.http().post('/api/auth/login').send({ email: 'a@example.com', password: 12345678 }).expect(400);
       expect(res.body.error).toBe('password must be a string');

@@ -10,6 +10,7 @@ import { CounterStore, MemoryCounterStore } from '../common/rate-limit/counter-s
 import { RateLimitGuard } from '../common/rate-limit/rate-limit.guard';
 import { RedisCounterStore } from '../common/rate-limit/redis-counter-store';
 import { REDIS } from '../common/redis/redis.module';
+import { UnexpectedBodyGuard } from '../common/unexpected-body.guard';
 import { rateLimitConfig } from '../config/configuration';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -65,6 +66,7 @@ import { TwoFactorService } from './two-factor.service';
     },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: UnexpectedBodyGuard },
   ],
   exports: [PasswordService, TotpService, SessionService, TokenService, LoginLimiter, ReauthGuard, InternalSecretGuard, CounterStore],
 })

@@ -1,4 +1,5 @@
-import { applyDecorators, UseGuards } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { VALIDATES_OWN_BODY_KEY } from '../../common/unexpected-body.guard';
 import { ApiBadRequestResponse, ApiBody, ApiNotFoundResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponse } from '../../common/error-response.dto';
 import { ReauthDto } from '../dto/reauth.dto';
@@ -8,6 +9,7 @@ import { ReauthGuard } from '../guards/reauth.guard';
 export const RequireReauth = (body: new () => object = ReauthDto) =>
   applyDecorators(
     UseGuards(ReauthGuard),
+    SetMetadata(VALIDATES_OWN_BODY_KEY, true),
     ApiBody({ type: body }),
     ApiBadRequestResponse({ type: ErrorResponse, description: 'Validation error' }),
     ApiUnauthorizedResponse({
