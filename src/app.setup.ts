@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
 import { Logger } from 'nestjs-pino';
 import { appConfig } from './config/configuration';
 import { HttpExceptionFilter } from './common/http-exception.filter';
@@ -47,12 +48,7 @@ export function configureApp(app: INestApplication): INestApplication {
     }),
   );
 
-  // Answers carry tokens and personal data: no cache may keep them (ASVS V8.2.1).
-  // Avatar images set their own, private caching.
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  app.use(requestBasics);
 
   const allowed = new Set(config.allowedOrigins);
   app.enableCors({
@@ -80,6 +76,22 @@ export function configureApp(app: INestApplication): INestApplication {
   app.useGlobalFilters(new HttpExceptionFilter());
   setupOpenApi(app);
   return app;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * What every answer carries: the request id (the gateway's X-Request-Id if sane, else a
+ * new one), echoed back and carried by every log line; and Cache-Control: no-store, as
+ * answers hold tokens and personal data (ASVS V8.2.1; avatar images set their own).
+ */
+function requestBasics(req: Request, res: Response, next: NextFunction): void {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  (req as Request & { id?: string }).id = id;
+  res.setHeader('X-Request-Id', id);
+  res.setHeader('Cache-Control', 'no-store');
+  next();
 }
 
 /** NUL characters are refused once, here, for every JSON body and every URL. */

@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { from, mergeMap, Observable } from 'rxjs';
+import { ClsService } from 'nestjs-cls';
+import { from, mergeMap, Observable, Subscription } from 'rxjs';
 import type { AuthenticatedRequest } from '../auth/auth-request';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { AuditAction } from './audit-actions';
@@ -11,6 +12,9 @@ import { AuditService } from './audit.service';
  * Records the route's @Audit event when, and only when, the handler succeeded. If the
  * handler opened a transaction the event was already written inside it (UnitOfWork
  * hook); otherwise it is written here, after success.
+ *
+ * It runs only on routes that declare @Audit (the decorator applies it), and it opens
+ * the request's context (nestjs-cls) itself: reads pay for neither.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -18,15 +22,24 @@ export class AuditInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
     private readonly uow: UnitOfWork,
+    private readonly cls: ClsService,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const action = this.reflector.get<AuditAction | undefined>(AUDIT_ACTION_KEY, context.getHandler());
     if (!action) return next.handle();
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    this.audit.begin(action, req.user?.id ?? null);
-    return next.handle().pipe(
-      mergeMap((result) => from(this.uow.run(() => this.audit.flushPending()).then(() => result))),
-    );
+    return new Observable((subscriber) => {
+      let inner: Subscription | undefined;
+      // The handler runs when subscribed: inside this context, with its audit event.
+      this.cls.run(() => {
+        this.audit.begin(action, req.user?.id ?? null);
+        inner = next
+          .handle()
+          .pipe(mergeMap((result) => from(this.uow.run(() => this.audit.flushPending()).then(() => result))))
+          .subscribe(subscriber);
+      });
+      return () => inner?.unsubscribe();
+    });
   }
 }

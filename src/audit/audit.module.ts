@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditContext } from './audit-context';
 import { AuditQueryService } from './audit-query.service';
 import { AuditController } from './audit.controller';
@@ -9,7 +8,7 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditService, AuditContext, AuditQueryService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
-  exports: [AuditService, AuditContext],
+  providers: [AuditService, AuditContext, AuditQueryService, AuditInterceptor],
+  exports: [AuditService, AuditContext, AuditInterceptor],
 })
 export class AuditModule {}

@@ -7,6 +7,8 @@ import { Messages } from '../common/messages';
 import { storageConfig } from '../config/configuration';
 import { toEntitlementDto } from '../connect/dto/entitlement.dto';
 import { Entitlement } from '../connect/entities/entitlement.entity';
+import { EntitlementQueries } from '../connect/entitlement-queries';
+import { DataSource } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { ChangePasswordDto, UpdateProfileDto } from './dto/auth-requests.dto';
 import type { MeResponse, ProfileResponse, SuccessMessageResponse, VerifyResponse } from './dto/auth-responses.dto';
@@ -30,7 +32,12 @@ export class ProfileService {
     private readonly auditContext: AuditContext,
     private readonly clock: Clock,
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.entitlementQueries = new EntitlementQueries(dataSource);
+  }
+
+  private readonly entitlementQueries: EntitlementQueries;
 
   async me(user: User): Promise<MeResponse> {
     const [entitlements, remaining] = await Promise.all([
@@ -113,6 +120,6 @@ export class ProfileService {
   }
 
   private entitlements(userId: string): Promise<Entitlement[]> {
-    return this.uow.manager.getRepository(Entitlement).find({ where: { userId }, order: { createdAt: 'ASC' } });
+    return this.entitlementQueries.byUser(this.uow.manager, userId);
   }
 }

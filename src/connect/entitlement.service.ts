@@ -1,11 +1,12 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { lockUser } from '../account/locked-user';
 import { AuditContext } from '../audit/audit-context';
 import { Clock } from '../common/clock';
 import { Messages } from '../common/messages';
 import type { ServiceName } from '../common/services';
 import { UnitOfWork } from '../database/unit-of-work';
+import { EntitlementQueries } from './entitlement-queries';
 import type { ConnectionCheckResponse, ConnectionResponse, EntitlementListResponse, EntitlementResponse } from './dto/connect.dto';
 import { toEntitlementDto } from './dto/entitlement.dto';
 import { Entitlement } from './entities/entitlement.entity';
@@ -23,11 +24,16 @@ export type EntitlementChanges = Partial<
  */
 @Injectable()
 export class EntitlementService {
+  private readonly queries: EntitlementQueries;
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly auditContext: AuditContext,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.queries = new EntitlementQueries(dataSource);
+  }
 
   async list(userId: string, service?: ServiceName): Promise<EntitlementListResponse> {
     const rows = await this.uow.manager.getRepository(Entitlement).find({
@@ -38,7 +44,7 @@ export class EntitlementService {
   }
 
   async check(userId: string, service: ServiceName): Promise<ConnectionCheckResponse> {
-    const row = await this.uow.manager.getRepository(Entitlement).findOneBy({ userId, service });
+    const row = await this.queries.byUserAndService(this.uow.manager, userId, service);
     if (!row) return { connected: false, service, message: Messages.noEntitlement };
     return { connected: row.connected, service, tier: row.tier, isPremium: row.isPremium };
   }

@@ -27,7 +27,9 @@ import { UnitOfWork } from './unit-of-work';
     }),
     ClsModule.forRoot({
       global: true,
-      middleware: { mount: true },
+      // No per-request middleware: a context is opened only where one is needed (the
+      // audit interceptor of a write route, or a transaction), so reads pay nothing.
+      middleware: { mount: false },
       plugins: [
         new ClsPluginTransactional({
           imports: [TypeOrmModule],

@@ -1,0 +1,30 @@
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+
+export interface RawEntityReader<T> {
+  /** `alias.col AS alias_col, …` for every column of the entity. */
+  select: string;
+  /** The entity from one raw row, each value converted as TypeORM itself would. */
+  read(row: Record<string, unknown>): T;
+}
+
+/**
+ * For the few queries on every request (the session lookup): a hand-written SQL
+ * statement read into entities with TypeORM's own per-column conversion
+ * (driver.prepareHydratedValue), instead of rebuilding the same query builder and
+ * running its generic result transformer each time.
+ */
+export function rawEntityReader<T extends ObjectLiteral>(ds: DataSource, target: EntityTarget<T>, alias: string): RawEntityReader<T> {
+  const metadata = ds.getMetadata(target);
+  const q = (name: string) => ds.driver.escape(name);
+  const columns = metadata.columns.map((column) => ({ column, key: `${alias}_${column.databaseName}` }));
+  return {
+    select: columns.map(({ column, key }) => `${q(alias)}.${q(column.databaseName)} AS ${q(key)}`).join(', '),
+    read: (row) => {
+      const entity = metadata.create() as T;
+      for (const { column, key } of columns) {
+        (entity as Record<string, unknown>)[column.propertyName] = ds.driver.prepareHydratedValue(row[key], column);
+      }
+      return entity;
+    },
+  };
+}
