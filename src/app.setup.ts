@@ -61,15 +61,9 @@ export function configureApp(app: INestApplication): INestApplication {
   });
 
   app.use(WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }));
-  app.use(refuseNulInUrl);
   app.use(express.json({ limit: JSON_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseNulInJson }));
   app.use(bodyParserErrors);
-  app.use(refusePrototypeKeys);
-  // A POST without a JSON body validates as {} (clear field errors, not "unknown value").
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    if (req.body === undefined) req.body = {};
-    next();
-  });
+  app.use(checkParsedInput);
 
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
@@ -81,11 +75,16 @@ export function configureApp(app: INestApplication): INestApplication {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * What every answer carries: the request id (the gateway's X-Request-Id if sane, else a
+ * First for every request: a URL with a NUL character is refused; then what every answer
+ * carries: the request id (the gateway's X-Request-Id if sane, else a
  * new one), echoed back and carried by every log line; and Cache-Control: no-store, as
  * answers hold tokens and personal data (ASVS V8.2.1; avatar images set their own).
  */
 function requestBasics(req: Request, res: Response, next: NextFunction): void {
+  if (urlHasNul(req.url)) {
+    res.status(400).json({ error: Messages.nulCharacter });
+    return;
+  }
   const given = req.headers['x-request-id'];
   const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
   (req as Request & { id?: string }).id = id;
@@ -94,18 +93,11 @@ function requestBasics(req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
-/** NUL characters are refused once, here, for every JSON body and every URL. */
+/** NUL characters are refused once, here, for every JSON body (and in requestBasics, every URL). */
 function refuseNulInJson(_req: unknown, _res: unknown, raw: Buffer): void {
   if (jsonHasNul(raw)) throw Object.assign(new Error('NUL character in JSON'), { status: 400, type: 'nul.character' });
 }
 
-function refuseNulInUrl(req: Request, res: Response, next: NextFunction): void {
-  if (urlHasNul(req.url)) {
-    res.status(400).json({ error: Messages.nulCharacter });
-    return;
-  }
-  next();
-}
 
 /** Body-parser failures happen before Nest's filters; shape them the same way. */
 function bodyParserErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
@@ -152,9 +144,15 @@ function prototypeKeyIn(value: unknown, path: string, depth: number): string | n
   return null;
 }
 
-function refusePrototypeKeys(req: Request, res: Response, next: NextFunction): void {
-  const field = prototypeKeyIn(req.body, '', 0) ?? prototypeKeyIn(req.query, '', 0);
+/**
+ * After parsing: prototype keys are refused (above), and a POST without a JSON body
+ * validates as {} (clear field errors, not "an unknown value was passed").
+ */
+function checkParsedInput(req: Request, res: Response, next: NextFunction): void {
+  // Express parses req.query on each access: only when there is a query string.
+  const field = prototypeKeyIn(req.body, '', 0) ?? (req.url.includes('?') ? prototypeKeyIn(req.query, '', 0) : null);
   if (!field) {
+    if (req.body === undefined) req.body = {};
     next();
     return;
   }
