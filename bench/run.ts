@@ -84,13 +84,14 @@ async function runOne(scenario: Scenario, options: BenchOptions, argv: string[],
       stormConnections: options.stormConnections,
       bcryptRounds: options.bcryptRounds,
       users: options.users,
+      ...(options.seeded ? { seeded: options.seeded.url.replace(/\/\/[^@/]*@/, '//'), seededSchema: options.seeded.schema } : {}),
     },
   };
   let result: ResultFile;
   try {
     const outcome = await scenario.run(ctx);
     const rows = withRatios(outcome.rows);
-    result = { ...base, status: outcome.status, rows, targets: outcome.targets, notes: outcome.notes, loadAverageAfter: loadAverage() };
+    result = { ...base, dataset: outcome.dataset, status: outcome.status, rows, targets: outcome.targets, notes: outcome.notes, loadAverageAfter: loadAverage() };
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     result = { ...base, status: 'error', rows: [], targets: [], notes: [], error: message, loadAverageAfter: loadAverage() };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -53,4 +53,48 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): P
   } finally {
     await client.end();
   }
+}
+
+/** A database filled by `npm run seed:bulk` (--seeded): read for setup, never dropped. */
+export interface SeededDatabase {
+  kind: DbKind;
+  env: Record<string, string>;
+  /** A read for setup (`?` placeholders on SQLite, `$1` on PostgreSQL). */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function openSeeded(url: string, schema: string | undefined): Promise<SeededDatabase> {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!existsSync(file)) throw new Error(`--seeded ${url}: no such file (npm run seed:bulk -- --users N --database-url ${url})`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Database = require('better-sqlite3') as new (f: string, o: { readonly: boolean }) => {
+      prepare(sql: string): { all(...p: unknown[]): unknown[] };
+      close(): void;
+    };
+    const db = new Database(file, { readonly: true });
+    return {
+      kind: 'sqlite',
+      env: { DATABASE_URL: `sqlite:${file}` },
+      query: async <T>(sql: string, params: unknown[] = []) => db.prepare(sql).all(...params) as T[],
+      close: async () => db.close(),
+    };
+  }
+  const client = new Client({
+    connectionString: url,
+    connectionTimeoutMillis: 5000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  await client.connect();
+  const close = onCleanup(() => client.end());
+  return {
+    kind: 'postgres',
+    env: { DATABASE_URL: url, ...(schema ? { DATABASE_SCHEMA: schema } : {}) },
+    query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
+    close: async () => {
+      close();
+      await client.end();
+    },
+  };
 }

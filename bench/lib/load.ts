@@ -9,7 +9,7 @@ export interface LoadSpec {
   /** Same for every request, or one per connection (e.g. a token per user). */
   headers?: Record<string, string>;
   body?: string;
-  perConnection?: (index: number) => { headers: Record<string, string>; body?: string };
+  perConnection?: (index: number) => { headers: Record<string, string>; body?: string; path?: string };
   connections: number;
   /** Measured seconds. */
   duration: number;
@@ -104,8 +104,9 @@ function fire(
       body: spec.body,
       setupClient: perConnection
         ? (client) => {
-            const { headers, body } = perConnection(next++);
-            if (body === undefined) client.setHeaders(headers);
+            const { headers, body, path } = perConnection(next++);
+            if (path !== undefined) client.setRequests([{ method: spec.method ?? 'GET', path, headers, ...(body === undefined ? {} : { body }) }]);
+            else if (body === undefined) client.setHeaders(headers);
             else client.setHeadersAndBody(headers, body);
           }
         : undefined,

@@ -30,6 +30,11 @@ export interface BenchOptions {
   quietWait: number;
   /** Run the app under `node --cpu-prof`, profiles written here. */
   cpuProfDir?: string;
+  /**
+   * A database filled by `npm run seed:bulk` (sqlite:<file> or postgres://…): the scale
+   * scenario runs on it (the seeding is not timed, the database is never dropped).
+   */
+  seeded?: { url: string; schema?: string; ipKey: string };
   list: boolean;
   help: boolean;
 }
@@ -50,6 +55,10 @@ export const USAGE = `Usage: npm run bench -- [options]
                               < 0.3 cores (a shared machine; default 0: start at once)
   --results-dir <dir>         where JSON results go (default bench/results)
   --no-write                  print only, write no JSON
+  --seeded <url>              scale scenario: a database filled by npm run seed:bulk (sqlite:<file> or
+                              postgres://…); --db follows it. Never dropped
+  --seeded-schema <name>      its PostgreSQL schema (seed:bulk --schema)
+  --seed-ip-key <key>         the IP_ENCRYPTION_KEY it was seeded with (default: IP_ENCRYPTION_KEY)
   --cpu-prof [dir]            run the app under node --cpu-prof (profiles in dir, default /tmp/nullpass-bench-profiles)
   --list                      list the scenarios and exit
   --help`;
@@ -95,10 +104,25 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
       'results-dir': { type: 'string' },
       'quiet-wait': { type: 'string' },
       'no-write': { type: 'boolean' },
+      seeded: { type: 'string' },
+      'seeded-schema': { type: 'string' },
+      'seed-ip-key': { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
+  let seeded: BenchOptions['seeded'];
+  if (values.seeded !== undefined) {
+    if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(values.seeded)) throw new Error('--seeded must be sqlite:<file> or a postgres:// URL');
+    const ipKey = values['seed-ip-key'] ?? process.env.IP_ENCRYPTION_KEY;
+    if (!ipKey) throw new Error('--seeded needs the IP_ENCRYPTION_KEY the database was seeded with (--seed-ip-key or IP_ENCRYPTION_KEY)');
+    const kind = values.seeded.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+    if (values.db !== undefined && values.db !== kind) throw new Error(`--db ${values.db} does not match --seeded (${kind})`);
+    values.db = kind;
+    seeded = { url: values.seeded, schema: values['seeded-schema'], ipKey };
+  } else if (values['seeded-schema'] !== undefined || values['seed-ip-key'] !== undefined) {
+    throw new Error('--seeded-schema and --seed-ip-key go with --seeded');
+  }
   const db = values.db ?? 'sqlite';
   if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db must be sqlite or postgres (got "${db}")`);
   const databaseUrl = values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -118,6 +142,7 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
     write: !values['no-write'],
     quietWait: intIn('quiet-wait', values['quiet-wait'], 0, 0, 3600),
     cpuProfDir,
+    seeded,
     list: values.list ?? false,
     help: values.help ?? false,
   };

@@ -88,6 +88,8 @@ export interface ResultFile {
   scenario: string;
   description: string;
   db: string;
+  /** The data set (with --seeded), e.g. "1000000-users". */
+  dataset?: string;
   status: ScenarioOutcome['status'] | 'error';
   date: string;
   commit: string | null;
@@ -97,7 +99,10 @@ export interface ResultFile {
   /** Cores other processes used just before the start (with --quiet-wait). */
   otherCoresBefore: number | null;
   loadAverageAfter: number[];
-  options: Pick<BenchOptions, 'duration' | 'warmup' | 'connections' | 'loginConnections' | 'stormConnections' | 'bcryptRounds' | 'users'>;
+  options: Pick<BenchOptions, 'duration' | 'warmup' | 'connections' | 'loginConnections' | 'stormConnections' | 'bcryptRounds' | 'users'> & {
+    seeded?: string;
+    seededSchema?: string;
+  };
   rows: Row[];
   targets: TargetCheck[];
   notes: string[];
@@ -106,7 +111,7 @@ export interface ResultFile {
 
 export function writeResult(dir: string, result: ResultFile): string {
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${result.scenario}-${result.db}.json`);
+  const file = join(dir, `${result.scenario}-${result.db}${result.dataset ? `-${result.dataset}` : ''}.json`);
   // Latency percentiles etc. rounded: the files are committed and diffed.
   const round = (_key: string, value: unknown): unknown =>
     typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value;

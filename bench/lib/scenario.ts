@@ -5,7 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { freshDatabase } from './database';
+import { freshDatabase, openSeeded, type SeededDatabase } from './database';
 import { measure, measureTogether, type LoadSpec, type Measurement } from './load';
 import type { BenchOptions } from './options';
 import { machineBusySeconds, onCleanup, runnerCpuSeconds, sampleProcess, startServer, type ServerProcess } from './processes';
@@ -68,6 +68,8 @@ export interface ScenarioOutcome {
   rows: Row[];
   targets: TargetCheck[];
   notes: string[];
+  /** The data set measured on (e.g. "1000000-users" with --seeded): part of the result file's name. */
+  dataset?: string;
 }
 
 export function rowOf(m: Measurement, extra: Partial<Row> = {}): Row {
@@ -113,6 +115,8 @@ export interface AppOptions {
   env?: Record<string, string>;
   /** Label for the database and the profile file. */
   label: string;
+  /** On the --seeded database instead of a fresh one (IP_ENCRYPTION_KEY = the seed's). */
+  seeded?: boolean;
 }
 
 export interface BcryptLimit {
@@ -155,8 +159,15 @@ export class ScenarioContext {
 
   /** The built app (node dist/src/main.js) on a fresh database, with the benchmark profile. */
   async startApp(app: AppOptions): Promise<ServerProcess> {
-    const db = await freshDatabase(this.options.db, this.options.databaseUrl, app.label);
-    this.stops.push(() => db.dispose());
+    let db: { env: Record<string, string> };
+    if (app.seeded) {
+      const seeded = await this.seededDb();
+      db = { env: { ...seeded.env, IP_ENCRYPTION_KEY: this.options.seeded!.ipKey } };
+    } else {
+      const fresh = await freshDatabase(this.options.db, this.options.databaseUrl, app.label);
+      this.stops.push(() => fresh.dispose());
+      db = fresh;
+    }
     const scratch = mkdtempSync(join(tmpdir(), `nullpass-bench-files-`));
     const removeScratch = async (): Promise<void> => rmSync(scratch, { recursive: true, force: true });
     onCleanup(removeScratch);
@@ -184,6 +195,22 @@ export class ScenarioContext {
     });
     this.stops.push(() => server.stop());
     return server;
+  }
+
+  private seeded?: SeededDatabase;
+
+  /** The --seeded database (read access for setup; throws without --seeded). */
+  async seededDb(): Promise<SeededDatabase> {
+    if (!this.options.seeded) throw new Error('this needs --seeded <url> (a database filled by npm run seed:bulk)');
+    if (!this.seeded) {
+      const db = await openSeeded(this.options.seeded.url, this.options.seeded.schema);
+      this.seeded = db;
+      this.stops.push(async () => {
+        this.seeded = undefined;
+        await db.close();
+      });
+    }
+    return this.seeded;
   }
 
   /** A baseline server from dist/bench/baselines (bare-http, minimal-nest). */

@@ -10,6 +10,7 @@ declare module 'autocannon' {
       setHeaders(headers: Record<string, string>): void;
       setBody(body: string | Buffer): void;
       setHeadersAndBody(headers: Record<string, string>, body: string | Buffer): void;
+      setRequests(requests: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }>): void;
     }
 
     interface Options {
