@@ -9,7 +9,13 @@ export interface LoadSpec {
   /** Same for every request, or one per connection (e.g. a token per user). */
   headers?: Record<string, string>;
   body?: string;
-  perConnection?: (index: number) => { headers: Record<string, string>; body?: string; path?: string };
+  perConnection?: (index: number) => {
+    headers: Record<string, string>;
+    body?: string;
+    path?: string;
+    /** A sequence this connection cycles through (a mixed workload); overrides the rest. */
+    requests?: Array<{ method: 'GET' | 'POST' | 'PATCH'; path: string; headers: Record<string, string>; body?: string }>;
+  };
   connections: number;
   /** Measured seconds. */
   duration: number;
@@ -104,8 +110,9 @@ function fire(
       body: spec.body,
       setupClient: perConnection
         ? (client) => {
-            const { headers, body, path } = perConnection(next++);
-            if (path !== undefined) client.setRequests([{ method: spec.method ?? 'GET', path, headers, ...(body === undefined ? {} : { body }) }]);
+            const { headers, body, path, requests } = perConnection(next++);
+            if (requests) client.setRequests(requests);
+            else if (path !== undefined) client.setRequests([{ method: spec.method ?? 'GET', path, headers, ...(body === undefined ? {} : { body }) }]);
             else if (body === undefined) client.setHeaders(headers);
             else client.setHeadersAndBody(headers, body);
           }
