@@ -190,6 +190,15 @@ describe('Foundation: HTTP conventions', () => {
       expect(seen.size).toBe(4);
     });
 
+    it('pages through events written in the same instant (ties broken by id), each once', async () => {
+      const u = await givenUser(t); // USER_REGISTER and SESSION_CREATE share one timestamp
+      const first = await t.http().get('/api/audit?limit=1').set(bearer(u.token)).expect(200);
+      const second = await t.http().get(`/api/audit?limit=1&cursor=${first.body.nextCursor}`).set(bearer(u.token)).expect(200);
+      expect(first.body.logs[0].createdAt).toBe(second.body.logs[0].createdAt);
+      expect(new Set([first.body.logs[0].action, second.body.logs[0].action])).toEqual(new Set(['USER_REGISTER', 'SESSION_CREATE']));
+      expect(second.body.nextCursor).toBeNull();
+    });
+
     it('needs a token', async () => {
       const res = await t.http().get('/api/audit').expect(401);
       expect(res.body).toEqual({ error: Messages.unauthorized });
