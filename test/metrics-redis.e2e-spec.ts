@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Messages } from '../src/common/messages';
 import { bearer, givenUser, uniqueEmail } from './support/given';
+import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
 describe('GET /api/metrics', () => {
@@ -84,4 +85,38 @@ describe('Redis unreachable', () => {
     await t.http().get('/api/health').expect(200);
     expect((await t.http().post('/api/auth/verify').send({ token: 'x.y.z' }).expect(401)).body).toEqual({ error: Messages.invalidToken });
   });
+});
+
+(redisUrl ? describe : describe.skip)('Redis going away and coming back (TEST_REDIS_URL)', () => {
+  const target = new URL(redisUrl ?? 'redis://127.0.0.1:6379');
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+  let t: TestApp;
+  beforeAll(async () => {
+    const port = await proxy.start();
+    t = await createTestApp({ env: { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: `np-recover-${randomBytes(4).toString('hex')}:` } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.stop();
+    await dropSchema();
+  });
+
+  it('answers 503 on logins while Redis is away, keeps reads, and recovers by itself', async () => {
+    const u = await givenUser(t);
+    await t.http().post('/api/auth/login').send({ email: u.email, password: u.password }).expect(200);
+    await proxy.cut();
+    try {
+      const down = await t.http().post('/api/auth/login').send({ email: u.email, password: u.password }).expect(503);
+      expect(down.body).toEqual({ error: Messages.serviceUnavailable });
+      await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
+    } finally {
+      await proxy.restore();
+    }
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      status = (await t.http().post('/api/auth/login').send({ email: u.email, password: u.password })).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).toBe(200);
+  }, 30_000);
 });
