@@ -1,20 +1,11 @@
-import { DataSource } from 'typeorm';
-import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { Session } from '../src/auth/entities/session.entity';
 import { User } from '../src/auth/entities/user.entity';
 import { Messages } from '../src/common/messages';
-import { bearer, givenUser, nextTotpCode, totpCode, uniqueEmail } from './support/given';
+import { auditEvents, bearer, givenUser, nextTotpCode, totpCode, uniqueEmail } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
 const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 
-async function events(ds: DataSource, userId: string | null, action?: string): Promise<AuditLog[]> {
-  const qb = ds.getRepository(AuditLog).createQueryBuilder('a');
-  if (userId === null) qb.where('a.user_id IS NULL');
-  else qb.where('a.user_id = :userId', { userId });
-  if (action) qb.andWhere('a.action = :action', { action });
-  return qb.orderBy('a.created_at', 'ASC').getMany();
-}
 
 describe('Auth: register and login (seed 004)', () => {
   let t: TestApp;
@@ -38,7 +29,7 @@ describe('Auth: register and login (seed 004)', () => {
       });
       const claims = decode(res.body.token);
       expect(claims).toMatchObject({ sub: res.body.user.id, typ: 'access', sid: expect.any(String), jti: expect.any(String) });
-      const actions = (await events(t.dataSource, res.body.user.id)).map((e) => e.action).sort();
+      const actions = (await auditEvents(t, res.body.user.id)).map((e) => e.action).sort();
       expect(actions).toEqual(['SESSION_CREATE', 'USER_REGISTER']);
       await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200);
     });
@@ -107,13 +98,13 @@ describe('Auth: register and login (seed 004)', () => {
       const unknown = await t.http().post('/api/auth/login').send({ email: uniqueEmail('ghost'), password: 'wrong-password' }).expect(401);
       expect(wrong.body).toEqual({ error: Messages.invalidCredentials });
       expect(unknown.body).toEqual(wrong.body);
-      const failed = await events(t.dataSource, u.id, 'LOGIN_FAILED');
+      const failed = await auditEvents(t, u.id, 'LOGIN_FAILED');
       expect(failed).toHaveLength(1);
       expect(failed[0].data).toEqual({ emailHmac: expect.stringMatching(/^[0-9a-f]{64}$/), ip: expect.stringMatching(/^v1:/), reason: 'password' });
-      const anonymous = await events(t.dataSource, null, 'LOGIN_FAILED');
+      const anonymous = await auditEvents(t, null, 'LOGIN_FAILED');
       expect(anonymous.length).toBeGreaterThanOrEqual(1);
       expect(JSON.stringify(anonymous.map((a) => a.data))).not.toContain('ghost');
-      expect(await events(t.dataSource, u.id, 'USER_LOGIN')).toHaveLength(0);
+      expect(await auditEvents(t, u.id, 'USER_LOGIN')).toHaveLength(0);
     });
 
     it('finds the account whatever the case and spaces of the email', async () => {
@@ -129,12 +120,12 @@ describe('Auth: register and login (seed 004)', () => {
         .set('X-Forwarded-For', '198.51.100.20')
         .send({ email: u.email, password: u.password })
         .expect(200);
-      const logins = await events(t.dataSource, u.id, 'USER_LOGIN');
+      const logins = await auditEvents(t, u.id, 'USER_LOGIN');
       expect(logins).toHaveLength(1);
       expect(logins[0].data).toEqual({ ip: expect.stringMatching(/^v1:/), twoFactorUsed: false });
       const audit = await t.http().get('/api/audit?action=USER_LOGIN').set(bearer(res.body.token)).expect(200);
       expect(audit.body.logs[0].data).toEqual({ ip: '198.51.100.20', twoFactorUsed: false });
-      expect(await events(t.dataSource, u.id, 'SESSION_CREATE')).toHaveLength(2);
+      expect(await auditEvents(t, u.id, 'SESSION_CREATE')).toHaveLength(2);
     });
 
     it('reuses the live session of the same user from the same IP: same sid and jti, later exp, no new row, no SESSION_CREATE', async () => {
@@ -150,8 +141,8 @@ describe('Auth: register and login (seed 004)', () => {
       expect(b.exp).toBeGreaterThan(a.exp);
       // register made one session (from 127.0.0.1), the two logins from one IP made one more
       expect(await t.dataSource.getRepository(Session).countBy({ userId: u.id })).toBe(2);
-      expect(await events(t.dataSource, u.id, 'SESSION_CREATE')).toHaveLength(2);
-      expect(await events(t.dataSource, u.id, 'USER_LOGIN')).toHaveLength(2);
+      expect(await auditEvents(t, u.id, 'SESSION_CREATE')).toHaveLength(2);
+      expect(await auditEvents(t, u.id, 'USER_LOGIN')).toHaveLength(2);
       await t.http().get('/api/auth/me').set(bearer(first.body.token)).expect(200);
       await t.http().get('/api/auth/me').set(bearer(second.body.token)).expect(200);
     });
@@ -210,7 +201,7 @@ describe('Auth: register and login (seed 004)', () => {
         message: '2FA verification required',
       });
       expect(decode(res.body.pendingToken)).toMatchObject({ typ: '2fa_pending', sub: u.id });
-      expect(await events(t.dataSource, u.id, 'USER_LOGIN')).toHaveLength(0);
+      expect(await auditEvents(t, u.id, 'USER_LOGIN')).toHaveLength(0);
     });
 
     it('seed-style: resending email, password and a valid code logs in, audited with twoFactorUsed:true', async () => {
@@ -222,7 +213,7 @@ describe('Auth: register and login (seed 004)', () => {
         .expect(200);
       expect(res.body.user.twoFactorEnabled).toBe(true);
       expect(res.body.token).toEqual(expect.any(String));
-      const [login] = await events(t.dataSource, u.id, 'USER_LOGIN');
+      const [login] = await auditEvents(t, u.id, 'USER_LOGIN');
       expect(login.data).toMatchObject({ twoFactorUsed: true });
     });
 
@@ -230,7 +221,7 @@ describe('Auth: register and login (seed 004)', () => {
       const u = await givenUser(t, { twoFactor: true });
       const res = await t.http().post('/api/auth/login').send({ email: u.email, password: u.password, verificationCode: '000000' }).expect(401);
       expect(res.body).toEqual({ error: Messages.invalid2faCode });
-      expect(await events(t.dataSource, u.id, 'LOGIN_FAILED')).toHaveLength(1);
+      expect(await auditEvents(t, u.id, 'LOGIN_FAILED')).toHaveLength(1);
     });
 
     it('refuses a replayed code: a login and a second use within the same 30 s step need the next code', async () => {
@@ -300,7 +291,7 @@ describe('Auth: register and login (seed 004)', () => {
       }
       const after = await t.http().post('/api/auth/login/2fa').send({ pendingToken, verificationCode: nextTotpCode(t, u.secret!) }).expect(401);
       expect(after.body).toEqual({ error: Messages.invalidPendingToken });
-      expect(await events(t.dataSource, u.id, 'LOGIN_FAILED')).toHaveLength(5);
+      expect(await auditEvents(t, u.id, 'LOGIN_FAILED')).toHaveLength(5);
     });
 
     it('expires after 5 minutes', async () => {

@@ -1,7 +1,6 @@
-import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { User } from '../src/auth/entities/user.entity';
 import { Messages } from '../src/common/messages';
-import { bearer, givenUser, nextTotpCode } from './support/given';
+import { bearer, givenUser, nextTotpCode, auditEvents } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
 describe('Auth: profile, password and 2FA', () => {
@@ -15,8 +14,6 @@ describe('Auth: profile, password and 2FA', () => {
     await dropSchema();
   });
 
-  const actions = async (userId: string, action: string) =>
-    t.dataSource.getRepository(AuditLog).find({ where: { userId, action: action as AuditLog['action'] } });
   const login = (email: string, password: string, ip = '198.51.100.99') =>
     t.http().post('/api/auth/login').set('X-Forwarded-For', ip).send({ email, password });
 
@@ -53,7 +50,7 @@ describe('Auth: profile, password and 2FA', () => {
         .expect(200);
       expect(res.body.user).toMatchObject({ id: u.id, displayName: 'New Name', avatar: 'https://cdn.example.com/a.png' });
       expect(Object.keys(res.body.user).sort()).toEqual(['avatar', 'createdAt', 'displayName', 'email', 'id', 'twoFactorEnabled', 'updatedAt']);
-      const [event] = await actions(u.id, 'USER_UPDATE');
+      const [event] = await auditEvents(t, u.id, 'USER_UPDATE');
       expect(event.data).toEqual({ fields: ['displayName', 'avatar'] });
       const cleared = await t.http().patch('/api/auth/me').set(bearer(u.token)).send({ avatar: '' }).expect(200);
       expect(cleared.body.user.avatar).toBeNull();
@@ -63,7 +60,7 @@ describe('Auth: profile, password and 2FA', () => {
       const u = await givenUser(t);
       const res = await t.http().patch('/api/auth/me').set(bearer(u.token)).send({}).expect(400);
       expect(res.body).toEqual({ error: Messages.noFieldsToUpdate });
-      expect(await actions(u.id, 'USER_UPDATE')).toHaveLength(0);
+      expect(await auditEvents(t, u.id, 'USER_UPDATE')).toHaveLength(0);
     });
 
     it.each(['http://example.com/a.png', 'javascript:alert(1)', 'file:///etc/passwd', '../../etc/passwd', 'data:image/png;base64,AA'])(
@@ -102,7 +99,7 @@ describe('Auth: profile, password and 2FA', () => {
       await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
       await login(u.email, u.password, '198.51.100.98').expect(401);
       await login(u.email, 'a brand new password', '198.51.100.98').expect(200);
-      const [event] = await actions(u.id, 'PASSWORD_CHANGE');
+      const [event] = await auditEvents(t, u.id, 'PASSWORD_CHANGE');
       expect(event.data).toEqual({ revokedSessions: 1 });
     });
 
@@ -111,7 +108,7 @@ describe('Auth: profile, password and 2FA', () => {
       const res = await t.http().post('/api/auth/password').set(bearer(u.token)).send({ currentPassword: 'wrong-one', newPassword: 'another password' }).expect(401);
       expect(res.body).toEqual({ error: Messages.invalidCurrentPassword });
       await login(u.email, u.password).expect(200);
-      expect(await actions(u.id, 'PASSWORD_CHANGE')).toHaveLength(0);
+      expect(await auditEvents(t, u.id, 'PASSWORD_CHANGE')).toHaveLength(0);
     });
 
     it('with 2FA: 401 "2FA verification code is required", then "Invalid 2FA verification code", then succeeds', async () => {
@@ -144,7 +141,7 @@ describe('Auth: profile, password and 2FA', () => {
       expect(row.twoFactorEnabled).toBe(false);
       expect(row.twoFactorPendingSecret).toMatch(/^v1:/);
       expect(row.twoFactorPendingSecret).not.toContain(res.body.secret);
-      expect(await actions(u.id, 'TWO_FACTOR_ENABLE')).toHaveLength(0);
+      expect(await auditEvents(t, u.id, 'TWO_FACTOR_ENABLE')).toHaveLength(0);
     });
 
     it('enables with password and code: 10 recovery codes, TWO_FACTOR_ENABLE, and the confirming code cannot log in again', async () => {
@@ -160,7 +157,7 @@ describe('Auth: profile, password and 2FA', () => {
       expect(res.body).toEqual({ message: '2FA enabled successfully', twoFactorEnabled: true, recoveryCodes: expect.any(Array) });
       expect(res.body.recoveryCodes).toHaveLength(10);
       expect(new Set(res.body.recoveryCodes).size).toBe(10);
-      expect(await actions(u.id, 'TWO_FACTOR_ENABLE')).toHaveLength(1);
+      expect(await auditEvents(t, u.id, 'TWO_FACTOR_ENABLE')).toHaveLength(1);
       await t.http().post('/api/auth/login').send({ email: u.email, password: u.password, verificationCode: code }).expect(401);
       const me = await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
       expect(me.body.user).toMatchObject({ twoFactorEnabled: true, recoveryCodesRemaining: 10 });
@@ -216,7 +213,7 @@ describe('Auth: profile, password and 2FA', () => {
         .send({ enable: false, password: u.password, verificationCode: nextTotpCode(t, u.secret!) })
         .expect(200);
       expect(res.body).toEqual({ message: '2FA disabled successfully', twoFactorEnabled: false });
-      expect(await actions(u.id, 'TWO_FACTOR_DISABLE')).toHaveLength(1);
+      expect(await auditEvents(t, u.id, 'TWO_FACTOR_DISABLE')).toHaveLength(1);
       const again = await login(u.email, u.password).expect(200);
       expect(again.body.token).toEqual(expect.any(String));
       expect(again.body.user.twoFactorEnabled).toBe(false);
@@ -235,7 +232,7 @@ describe('Auth: profile, password and 2FA', () => {
       const notOn = await givenUser(t);
       const off = await t.http().post('/api/auth/2fa').set(bearer(notOn.token)).send({ enable: false, password: notOn.password, verificationCode: '123456' }).expect(400);
       expect(off.body).toEqual({ error: Messages.twoFactorNotEnabled });
-      expect(await actions(u.id, 'TWO_FACTOR_DISABLE')).toHaveLength(0);
+      expect(await auditEvents(t, u.id, 'TWO_FACTOR_DISABLE')).toHaveLength(0);
     });
 
     it('answers 400 when enable is missing or not a boolean', async () => {

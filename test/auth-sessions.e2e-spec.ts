@@ -1,10 +1,9 @@
 import * as jwt from 'jsonwebtoken';
-import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { Session } from '../src/auth/entities/session.entity';
 import { User } from '../src/auth/entities/user.entity';
 import { SessionService } from '../src/auth/session.service';
 import { Messages } from '../src/common/messages';
-import { bearer, givenUser } from './support/given';
+import { bearer, givenUser, auditEvents } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
 const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
@@ -20,8 +19,6 @@ describe('Auth: tokens, sessions, logout and verify', () => {
     await dropSchema();
   });
 
-  const actions = async (userId: string, action: string) =>
-    t.dataSource.getRepository(AuditLog).find({ where: { userId, action: action as AuditLog['action'] } });
 
   describe('the bearer token', () => {
     it('answers 401 {"error":"Unauthorized"} without a token, with a malformed header, or with garbage', async () => {
@@ -84,7 +81,7 @@ describe('Auth: tokens, sessions, logout and verify', () => {
       const res = await t.http().post('/api/auth/logout').set(bearer(u.token)).expect(200);
       expect(res.body).toEqual({ success: true });
       expect(await t.dataSource.getRepository(Session).countBy({ id: decode(u.token).sid })).toBe(0);
-      expect(await actions(u.id, 'USER_LOGOUT')).toHaveLength(1);
+      expect(await auditEvents(t, u.id, 'USER_LOGOUT')).toHaveLength(1);
       await t.http().get('/api/auth/me').set(bearer(u.token)).expect(401);
       await t.http().post('/api/auth/logout').set(bearer(u.token)).expect(401);
     });
@@ -169,7 +166,7 @@ describe('Auth: tokens, sessions, logout and verify', () => {
       expect(res.body).toEqual({ success: true });
       await t.http().get('/api/auth/me').set(bearer(other.body.token)).expect(401);
       await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
-      const [event] = await actions(u.id, 'SESSION_DELETE');
+      const [event] = await auditEvents(t, u.id, 'SESSION_DELETE');
       expect(event.data).toEqual({ sessionId: sid });
     });
 
@@ -182,7 +179,7 @@ describe('Auth: tokens, sessions, logout and verify', () => {
         expect(res.body).toEqual({ error: Messages.sessionNotFound });
       }
       await t.http().get('/api/auth/me').set(bearer(b.token)).expect(200);
-      expect(await actions(a.id, 'SESSION_DELETE')).toHaveLength(0);
+      expect(await auditEvents(t, a.id, 'SESSION_DELETE')).toHaveLength(0);
     });
 
     it('deletes every session without an id (USER_LOGOUT {allSessions:true})', async () => {
@@ -191,7 +188,7 @@ describe('Auth: tokens, sessions, logout and verify', () => {
       await t.http().delete('/api/auth/sessions').set(bearer(u.token)).expect(200);
       await t.http().get('/api/auth/me').set(bearer(u.token)).expect(401);
       await t.http().get('/api/auth/me').set(bearer(other.body.token)).expect(401);
-      const [event] = await actions(u.id, 'USER_LOGOUT');
+      const [event] = await auditEvents(t, u.id, 'USER_LOGOUT');
       expect(event.data).toEqual({ allSessions: true });
     });
   });

@@ -4,7 +4,7 @@ import { User } from '../../src/auth/entities/user.entity';
 import { CancellationOutbox } from '../../src/billing/entities/cancellation-outbox.entity';
 import type { ServiceName } from '../../src/common/services';
 import { Entitlement } from '../../src/connect/entities/entitlement.entity';
-import { bearer, type GivenUser, nextTotpCode } from './given';
+import { bearer, type GivenUser, nextTotpCode, auditEvents } from './given';
 import type { TestApp } from './test-app';
 
 /** The five re-authenticated account routes of seeds 001-003. */
@@ -35,7 +35,7 @@ export function userRow(t: TestApp, id: string): Promise<User | null> {
 
 /** The audit trail as stored (a restricted account cannot read GET /api/audit). */
 export function auditRows(t: TestApp, userId: string): Promise<AuditLog[]> {
-  return t.dataSource.getRepository(AuditLog).find({ where: { userId }, order: { createdAt: 'ASC' } });
+  return auditEvents(t, userId);
 }
 
 export async function auditActions(t: TestApp, userId: string): Promise<string[]> {

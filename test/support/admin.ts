@@ -1,6 +1,4 @@
 import { AdminRoleService } from '../../src/admin/admin-role.service';
-import { AuditLog } from '../../src/audit/entities/audit-log.entity';
-import type { AuditAction } from '../../src/audit/audit-actions';
 import type { ServiceName } from '../../src/common/services';
 import { bearer, givenUser, type GivenUser } from './given';
 import type { TestApp } from './test-app';
@@ -23,10 +21,4 @@ export async function givenEntitlement(
   return res.body.entitlement as Record<string, unknown>;
 }
 
-/** The audit events stored for a subject, oldest first (optionally one action). */
-export function auditEvents(t: TestApp, userId: string, action?: AuditAction): Promise<AuditLog[]> {
-  return t.dataSource.getRepository(AuditLog).find({
-    where: action ? { userId, action } : { userId },
-    order: { createdAt: 'ASC' },
-  });
-}
+export { auditEvents } from './given';

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { IsNull } from 'typeorm';
+import type { AuditAction } from '../../src/audit/audit-actions';
+import { AuditLog } from '../../src/audit/entities/audit-log.entity';
 import * as speakeasy from 'speakeasy';
 import type { TestApp } from './test-app';
 
@@ -56,4 +59,13 @@ export async function givenUser(
     user.recoveryCodes = enabled.body.recoveryCodes as string[];
   }
   return user;
+}
+
+/** The audit events stored for a subject (null: events with no subject), oldest first, optionally one action. */
+export function auditEvents(t: TestApp, userId: string | null, action?: AuditAction | string): Promise<AuditLog[]> {
+  const subject = userId === null ? IsNull() : userId;
+  return t.dataSource.getRepository(AuditLog).find({
+    where: action ? { userId: subject, action: action as AuditAction } : { userId: subject },
+    order: { createdAt: 'ASC' },
+  });
 }
