@@ -119,9 +119,13 @@ export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): Pick<Datab
   throw new ConfigError(name, 'must start with "sqlite:" or "postgres://"');
 }
 
-/** Which database the entities are being declared for (column types differ). */
+/**
+ * Which database the entities are being declared for (column types differ). Read when the
+ * entity files load, so it never throws: a malformed DATABASE_URL is reported, in one
+ * line, by the validation at start instead of as a stack trace from an import.
+ */
 export function databaseKindFromEnv(env: Env = process.env): DatabaseKind {
-  return parseDatabaseUrl(str(env, 'DATABASE_URL', 'sqlite:./data/nullpass.sqlite')).kind;
+  return /^postgres(ql)?:\/\//.test(str(env, 'DATABASE_URL', '')) ? 'postgres' : 'sqlite';
 }
 
 function trustProxy(env: Env): boolean | number | string[] {

@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureBuilt } from './support/app-process';
+
+/** A missing or malformed setting stops the real process with one line naming it. */
+describe('Configuration at start', () => {
+  const main = join(__dirname, '..', 'dist', 'src', 'main.js');
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  const start = (env: Record<string, string>) => {
+    const clean = { ...process.env };
+    for (const key of ['JWT_SECRET', 'IP_ENCRYPTION_KEY', 'DATABASE_URL', 'DATABASE_SCHEMA', 'NODE_ENV']) delete clean[key];
+    return spawnSync(process.execPath, [main], { env: { ...clean, PORT: '0', LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 20_000 });
+  };
+
+  it.each([
+    [{ DATABASE_URL: 'mysql://db/x' }, 'Invalid configuration: DATABASE_URL must start with "sqlite:" or "postgres://"'],
+    [{ BCRYPT_ROUNDS: '99' }, 'Invalid configuration: BCRYPT_ROUNDS must be between 4 and 15 (got 99)'],
+    [{ TRUST_PROXY: 'everyone' }, 'Invalid configuration: TRUST_PROXY has an entry that is not loopback, a CIDR, an address or a hop count: "everyone"'],
+    [{ NODE_ENV: 'production' }, 'Invalid configuration: JWT_SECRET is required when NODE_ENV=production'],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'a-real-production-secret-0123456789abcdef' },
+      'Invalid configuration: IP_ENCRYPTION_KEY is required when NODE_ENV=production',
+    ],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), IP_ENCRYPTION_KEY: 'y'.repeat(40), RATE_LIMIT_DISABLED: 'true' }, 'Invalid configuration: RATE_LIMIT_DISABLED cannot be true when NODE_ENV=production'],
+  ])('refuses %j with exit 1 and one line', (env, line) => {
+    const r = start(env);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(line);
+  });
+});
