@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './config/load-env';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';

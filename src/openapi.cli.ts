@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './config/load-env';
 import { NestFactory } from '@nestjs/core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

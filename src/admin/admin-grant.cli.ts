@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import '../config/load-env';
 import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, validateAllConfig } from '../config/configuration';

@@ -17,13 +17,17 @@ import { RedisModule } from './redis/redis.module';
 @Global()
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, load: allConfig, ignoreEnvFile: false, envFilePath: ['.env'], cache: true }),
+    // .env is read by config/load-env.ts, first thing in every entry point.
+    ConfigModule.forRoot({ isGlobal: true, load: allConfig, ignoreEnvFile: true, cache: true }),
     LoggerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (config: ConfigType<typeof appConfig>) => ({
         // Without request logging the per-request child logger is not worth its cost
         // (about a tenth of a cheap request): pino-http is not mounted at all.
-        ...(config.requestLogging ? {} : { exclude: [{ method: RequestMethod.ALL, path: '{*path}' }] }),
+        // (Express 5 path syntax, so Nest does not warn about the legacy "*".)
+        ...(config.requestLogging
+          ? { forRoutes: [{ method: RequestMethod.ALL, path: '{*path}' }] }
+          : { exclude: [{ method: RequestMethod.ALL, path: '{*path}' }] }),
         pinoHttp: {
           level: config.logLevel,
           quietReqLogger: true,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import '../config/load-env';
 import { DataSource } from 'typeorm';
 import { ConfigError, databaseConfig, validateAllConfig } from '../config/configuration';
 import { buildDataSourceOptions, runMigrations } from './data-source';

@@ -21,6 +21,7 @@
  * Nothing here imports an entity at module load: entity column types follow DATABASE_URL
  * when first imported, so the CLI sets the flags' database before loading them.
  */
+import '../config/load-env';
 import * as bcrypt from 'bcrypt';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
