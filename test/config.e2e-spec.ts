@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt } from './support/app-process';
 
@@ -7,10 +9,11 @@ describe('Configuration at start', () => {
   const main = join(__dirname, '..', 'dist', 'src', 'main.js');
   beforeAll(() => ensureBuilt(), 120_000);
 
-  const start = (env: Record<string, string>) => {
+  // A directory of its own, so a developer's ./.env cannot fill in what a case leaves out.
+  const start = (env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'nullpass-config-'))) => {
     const clean = { ...process.env };
     for (const key of ['JWT_SECRET', 'IP_ENCRYPTION_KEY', 'DATABASE_URL', 'DATABASE_SCHEMA', 'NODE_ENV']) delete clean[key];
-    return spawnSync(process.execPath, [main], { env: { ...clean, PORT: '0', LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 20_000 });
+    return spawnSync(process.execPath, [main], { env: { ...clean, PORT: '0', LOG_LEVEL: 'silent', ...env }, cwd, encoding: 'utf8', timeout: 20_000 });
   };
 
   it.each([
@@ -27,5 +30,16 @@ describe('Configuration at start', () => {
     const r = start(env);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(line);
+  });
+
+  it('reads ./.env before anything else (a bad setting there is reported the same way)', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'nullpass-config-'));
+    writeFileSync(join(cwd, '.env'), 'DATABASE_URL=mysql://from-dotenv/x\n');
+    const r = start({}, cwd);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('Invalid configuration: DATABASE_URL must start with "sqlite:" or "postgres://"');
+    // and the environment wins over the file
+    const ok = start({ DATABASE_URL: 'sqlite::memory:', BCRYPT_ROUNDS: '3' }, cwd);
+    expect(ok.stderr.trim()).toBe('Invalid configuration: BCRYPT_ROUNDS must be between 4 and 15 (got 3)');
   });
 });
