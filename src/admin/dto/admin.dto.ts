@@ -1,6 +1,7 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { PartialUserDto } from '../../auth/dto/auth-responses.dto';
 import type { UserRole } from '../../auth/entities/user.entity';
 import { Messages } from '../../common/messages';
 import { SERVICES, type ServiceName } from '../../common/services';
@@ -42,19 +43,8 @@ export class AdminUsersQueryDto {
   search?: string;
 }
 
-export class AdminUserDto {
-  @ApiProperty({ example: '6f1c2a7e-0d9b-4b8e-8f5e-2b7d9c1e4a20' })
-  id!: string;
-
-  @ApiProperty({ example: 'jsmith@example.com' })
-  email!: string;
-
-  @ApiProperty({ type: String, nullable: true, example: 'Jane Smith' })
-  displayName!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, example: null })
-  avatar!: string | null;
-
+/** The user's public fields (PartialUserDto) plus what an administrator needs to see. */
+export class AdminUserDto extends PartialUserDto {
   @ApiProperty({ example: false })
   banned!: boolean;
 
