@@ -10,6 +10,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { Messages } from './common/messages';
 import { jsonHasNul, urlHasNul } from './common/nul-character';
 import { createValidationPipe } from './common/validation.pipe';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { setupOpenApi } from './openapi';
 
 export const API_PREFIX = 'api';
@@ -32,6 +33,9 @@ export function configureApp(app: INestApplication): INestApplication {
   http.set('etag', false);
   // The client IP is the socket's, or X-Forwarded-For only from TRUST_PROXY (flaw 11).
   http.set('trust proxy', config.trustProxy);
+
+  const metrics = app.get(HttpMetricsMiddleware);
+  app.use(metrics.use.bind(metrics));
 
   app.use(
     helmet({

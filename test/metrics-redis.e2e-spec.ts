@@ -34,6 +34,22 @@ describe('GET /api/metrics', () => {
     // route patterns, never raw ids
     expect(res.text).not.toContain(u.id);
   });
+
+  it('counts requests refused before routing (oversized and malformed bodies) as unmatched', async () => {
+    const before = await t.http().get('/api/metrics').set(bearer('metrics-token-for-tests')).expect(200);
+    const count = (text: string, status: string) =>
+      Number(new RegExp(`nullpass_http_requests_total\\{method="POST",route="unmatched",status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    await t.http().post('/api/auth/login').set('Content-Type', 'application/json').send('{"email":').expect(400);
+    await t
+      .http()
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ email: 'a'.repeat(120_000) }))
+      .expect(413);
+    const after = await t.http().get('/api/metrics').set(bearer('metrics-token-for-tests')).expect(200);
+    expect(count(after.text, '400')).toBe(count(before.text, '400') + 1);
+    expect(count(after.text, '413')).toBe(count(before.text, '413') + 1);
+  });
 });
 
 const redisUrl = process.env.TEST_REDIS_URL;

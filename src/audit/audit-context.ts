@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditAction } from './audit-actions';
 
 export interface AuditEntry {
@@ -18,20 +18,27 @@ export interface PendingAudit {
   written: boolean;
 }
 
-export const AUDIT_CLS_KEY = 'nullpass.audit';
-
 /**
  * What a handler may say about its route's audit event: add data, name the subject
  * (register and login know the user only once they ran), add a second event, or skip
  * the event (the 2FA-pending answer writes none). The event itself is declared on the
  * route with @Audit and written by the interceptor, in the handler's transaction.
+ *
+ * The pending event travels with the handler's async call chain (AsyncLocalStorage),
+ * entered by the interceptor only on audited routes: reads carry nothing.
  */
 @Injectable()
 export class AuditContext {
-  constructor(private readonly cls: ClsService) {}
+  private readonly store = new AsyncLocalStorage<PendingAudit>();
 
-  private get pending(): PendingAudit | undefined {
-    return this.cls.isActive() ? this.cls.get<PendingAudit>(AUDIT_CLS_KEY) : undefined;
+  /** Runs `fn` (the handler) with `pending` as the request's event. */
+  run<T>(pending: PendingAudit, fn: () => T): T {
+    return this.store.run(pending, fn);
+  }
+
+  /** The request's pending event, or undefined outside an audited route. */
+  get pending(): PendingAudit | undefined {
+    return this.store.getStore();
   }
 
   /** Adds fields to the route's event data. */

@@ -1,11 +1,11 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ClsService } from 'nestjs-cls';
 import { from, mergeMap, Observable, Subscription } from 'rxjs';
 import type { AuthenticatedRequest } from '../auth/auth-request';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { AuditAction } from './audit-actions';
 import { AUDIT_ACTION_KEY } from './audit.decorator';
+import { AuditContext } from './audit-context';
 import { AuditService } from './audit.service';
 
 /**
@@ -14,7 +14,7 @@ import { AuditService } from './audit.service';
  * hook); otherwise it is written here, after success.
  *
  * It runs only on routes that declare @Audit (the decorator applies it), and it opens
- * the request's context (nestjs-cls) itself: reads pay for neither.
+ * the request's audit context itself: reads pay for neither.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -22,7 +22,7 @@ export class AuditInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
     private readonly uow: UnitOfWork,
-    private readonly cls: ClsService,
+    private readonly auditContext: AuditContext,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -32,8 +32,7 @@ export class AuditInterceptor implements NestInterceptor {
     return new Observable((subscriber) => {
       let inner: Subscription | undefined;
       // The handler runs when subscribed: inside this context, with its audit event.
-      this.cls.run(() => {
-        this.audit.begin(action, req.user?.id ?? null);
+      this.auditContext.run(this.audit.begin(action, req.user?.id ?? null), () => {
         inner = next
           .handle()
           .pipe(mergeMap((result) => from(this.uow.run(() => this.audit.flushPending()).then(() => result))))

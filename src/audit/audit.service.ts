@@ -1,11 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DataProtector } from '../common/crypto/data-protector';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { AuditAction } from './audit-actions';
-import { AUDIT_CLS_KEY, AuditEntry, PendingAudit } from './audit-context';
+import { AuditContext, AuditEntry, PendingAudit } from './audit-context';
 import { AuditLog } from './entities/audit-log.entity';
 import { DeletionLedgerEntry } from './entities/deletion-ledger.entity';
 
@@ -15,7 +14,7 @@ export class AuditService implements OnModuleInit {
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly cls: ClsService,
+    private readonly context: AuditContext,
     private readonly clock: Clock,
     private readonly protector: DataProtector,
     private readonly dataSource: DataSource,
@@ -26,21 +25,19 @@ export class AuditService implements OnModuleInit {
     this.uow.onBeforeCommit(() => this.flushPending());
   }
 
-  /** Called by the interceptor when a route declares @Audit. */
-  begin(action: AuditAction, userId: string | null): void {
-    const pending: PendingAudit = {
+  /** Called by the interceptor when a route declares @Audit: the event the handler runs with. */
+  begin(action: AuditAction, userId: string | null): PendingAudit {
+    return {
       primary: { action, userId, actorId: userId, data: {} },
       extra: [],
       skipped: false,
       written: false,
     };
-    this.cls.set(AUDIT_CLS_KEY, pending);
   }
 
   /** Writes the request's pending events, once, with the open transaction if any. */
   async flushPending(): Promise<void> {
-    if (!this.cls.isActive()) return;
-    const pending = this.cls.get<PendingAudit | undefined>(AUDIT_CLS_KEY);
+    const pending = this.context.pending;
     if (!pending || pending.written || pending.skipped) return;
     pending.written = true;
     const entries = [pending.primary, ...pending.extra].filter((e): e is AuditEntry => e !== null);

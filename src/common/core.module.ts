@@ -23,11 +23,10 @@ import { RedisModule } from './redis/redis.module';
       inject: [appConfig.KEY],
       useFactory: (config: ConfigType<typeof appConfig>) => ({
         // Without request logging the per-request child logger is not worth its cost
-        // (about a tenth of a cheap request): pino-http is not mounted at all.
+        // (about a tenth of a cheap request): pino-http is not mounted at all (no routes;
+        // an `exclude` would still add router layers that test and skip every request).
         // (Express 5 path syntax, so Nest does not warn about the legacy "*".)
-        ...(config.requestLogging
-          ? { forRoutes: [{ method: RequestMethod.ALL, path: '{*path}' }] }
-          : { exclude: [{ method: RequestMethod.ALL, path: '{*path}' }] }),
+        forRoutes: config.requestLogging ? [{ method: RequestMethod.ALL, path: '{*path}' }] : [],
         pinoHttp: {
           level: config.logLevel,
           quietReqLogger: true,

@@ -1,12 +1,9 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { databaseConfig } from '../config/configuration';
 import { buildDataSourceOptions, runMigrations } from './data-source';
-import { SerializedTypeOrmAdapter } from './serialized-typeorm.adapter';
 import { UnitOfWork } from './unit-of-work';
 
 @Global()
@@ -24,18 +21,6 @@ import { UnitOfWork } from './unit-of-work';
         }
         return dataSource;
       },
-    }),
-    ClsModule.forRoot({
-      global: true,
-      // No per-request middleware: a context is opened only where one is needed (the
-      // audit interceptor of a write route, or a transaction), so reads pay nothing.
-      middleware: { mount: false },
-      plugins: [
-        new ClsPluginTransactional({
-          imports: [TypeOrmModule],
-          adapter: new SerializedTypeOrmAdapter({ dataSourceToken: DataSource }),
-        }),
-      ],
     }),
   ],
   providers: [UnitOfWork],

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import type { EntityManager } from 'typeorm';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, EntityManager } from 'typeorm';
 
 export type BeforeCommitHook = () => Promise<void>;
 
@@ -11,22 +10,37 @@ export type BeforeCommitHook = () => Promise<void>;
  * to the same change; the audit trail is such a hook. So a handler's writes and its
  * audit event commit or roll back together.
  *
+ * The open transaction's entity manager travels with the async call chain
+ * (AsyncLocalStorage, the NestJS "Async Local Storage" recipe for a transaction object),
+ * so services reach it through `manager` without passing it around. Nothing is set up
+ * per request: reads outside `run()` use the data source's manager directly.
+ *
+ * TypeORM's better-sqlite3 driver has ONE connection: two overlapping
+ * `dataSource.transaction()` calls would silently nest as savepoints of each other, so
+ * on SQLite transactions are queued one after another (spec, Storage). PostgreSQL uses
+ * the pool and is left alone.
+ *
  * Rule (spec, Storage): nothing slow is awaited inside `run()` (no bcrypt, no HTTP, no
  * timer). Do that first, then open the transaction for the writes.
  */
 @Injectable()
 export class UnitOfWork {
   private readonly hooks: BeforeCommitHook[] = [];
+  private readonly open = new AsyncLocalStorage<EntityManager>();
+  private readonly serialized: boolean;
+  private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly dataSource: DataSource) {
+    this.serialized = dataSource.options.type === 'better-sqlite3';
+  }
 
   /** The entity manager of the open transaction, or the plain one outside a transaction. */
   get manager(): EntityManager {
-    return this.txHost.tx;
+    return this.open.getStore() ?? this.dataSource.manager;
   }
 
   get inTransaction(): boolean {
-    return this.txHost.isTransactionActive();
+    return this.open.getStore() !== undefined;
   }
 
   onBeforeCommit(hook: BeforeCommitHook): void {
@@ -34,11 +48,19 @@ export class UnitOfWork {
   }
 
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.txHost.isTransactionActive()) return work(this.txHost.tx);
-    return this.txHost.withTransaction(async () => {
-      const result = await work(this.txHost.tx);
-      for (const hook of this.hooks) await hook();
-      return result;
-    });
+    const current = this.open.getStore();
+    if (current) return work(current);
+    const transaction = () =>
+      this.dataSource.transaction((manager) =>
+        this.open.run(manager, async () => {
+          const result = await work(manager);
+          for (const hook of this.hooks) await hook();
+          return result;
+        }),
+      );
+    if (!this.serialized) return transaction();
+    const turn = this.queue.then(transaction);
+    this.queue = turn.catch(() => undefined);
+    return turn;
   }
 }

@@ -6,7 +6,8 @@ import { METRIC } from './metrics';
 
 /**
  * Counts every request by route pattern (not raw URL: ids would explode the label
- * set) and status, including those refused by guards before any interceptor runs.
+ * set) and status, including those refused by guards before any interceptor runs, and
+ * those refused before routing (configureApp mounts it first).
  */
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {

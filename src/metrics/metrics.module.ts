@@ -1,4 +1,4 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { METRIC_PROVIDERS } from './metrics';
@@ -8,11 +8,9 @@ import { MetricsService } from './metrics.service';
 @Global()
 @Module({
   imports: [PrometheusModule.register({ controller: MetricsController, defaultMetrics: { enabled: true } })],
-  providers: [...METRIC_PROVIDERS, MetricsService],
-  exports: [MetricsService],
+  // HttpMetricsMiddleware is mounted by configureApp, first in the pipeline, so requests
+  // refused before Nest's router (NUL in the URL, oversized or malformed bodies) count too.
+  providers: [...METRIC_PROVIDERS, MetricsService, HttpMetricsMiddleware],
+  exports: [MetricsService, HttpMetricsMiddleware],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+export class MetricsModule {}
