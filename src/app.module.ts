@@ -9,7 +9,12 @@ import { ConnectModule } from './connect/connect.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 
+/**
+ * Express matches routes in the order they were registered, one after another, and Nest
+ * registers them in this order of modules: the routes every request of a product hits
+ * (health checks, token validation, connect/check) come first.
+ */
 @Module({
-  imports: [CoreModule, MetricsModule, AuditModule, AuthModule, BillingModule, HealthModule, AccountModule, ConnectModule, AdminModule],
+  imports: [CoreModule, HealthModule, AuthModule, ConnectModule, AccountModule, BillingModule, AuditModule, AdminModule, MetricsModule],
 })
 export class AppModule {}

@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type Redis from 'ioredis';
 import type { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
@@ -38,11 +37,12 @@ import { TwoFactorService } from './two-factor.service';
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
       inject: [rateLimitConfig.KEY, REDIS],
-      useFactory: (config: ConfigType<typeof rateLimitConfig>, redis: Redis | null) => ({
+      useFactory: async (config: ConfigType<typeof rateLimitConfig>, redis: Redis | null) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.readPerMinute }],
         skipIf: () => config.disabled,
         // With REDIS_URL every instance counts against the same limits.
-        ...(redis ? { storage: new ThrottlerStorageRedisService(redis) } : {}),
+        // (loaded only then, like ioredis itself: a process without Redis does not carry it)
+        ...(redis ? { storage: new (await import('@nest-lab/throttler-storage-redis')).ThrottlerStorageRedisService(redis) } : {}),
       }),
     }),
   ],

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import * as QRCode from 'qrcode';
 import * as speakeasy from 'speakeasy';
 import { Clock } from '../common/clock';
 import { DataProtector } from '../common/crypto/data-protector';
@@ -40,6 +39,8 @@ export class TotpService {
 
   async qrCode(secret: string, email: string): Promise<string> {
     const url = speakeasy.otpauthURL({ secret, encoding: 'base32', label: `NullPass:${email}`, issuer: 'NullPass' });
+    // Loaded on first use: only 2FA setup draws QR codes (keeps the idle process smaller).
+    const QRCode = await import('qrcode');
     return QRCode.toDataURL(url);
   }
 

@@ -1,6 +1,6 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { rateLimitConfig } from '../../config/configuration';
 
 /** The shared Redis connection, or null when REDIS_URL is not set (in-process stores). */
@@ -12,10 +12,12 @@ export const REDIS = Symbol('REDIS');
     {
       provide: REDIS,
       inject: [rateLimitConfig.KEY],
-      useFactory: (config: ConfigType<typeof rateLimitConfig>): Redis | null => {
+      useFactory: async (config: ConfigType<typeof rateLimitConfig>): Promise<Redis | null> => {
         if (!config.redisUrl) return null;
+        // ioredis is loaded only when REDIS_URL is set: a single instance does not carry it.
+        const { default: RedisClient } = await import('ioredis');
         const logger = new Logger('Redis');
-        const redis = new Redis(config.redisUrl, {
+        const redis = new RedisClient(config.redisUrl, {
           // Fail fast while Redis is away (callers decide: limits on login fail closed,
           // reads fail open) and reconnect by themselves when it is back.
           enableOfflineQueue: false,
