@@ -2,8 +2,9 @@
  * Where the time went in a `node --cpu-prof` profile (e.g. from `npm run bench -- --cpu-prof`):
  * the top functions by self time, the top by inclusive time, and the time per package/file.
  *
- * Usage: node dist/bench/profile-summary.js <file.cpuprofile> [--top N] [--from <ms>] [--callers <name> [--depth N]]
- *   --from skips the first <ms> of the profile (start-up), so the load phase dominates.
+ * Usage: node dist/bench/profile-summary.js <file.cpuprofile> [--top N] [--from <ms>] [--to <ms>] [--callers <name> [--depth N]]
+ *   --from skips the first <ms> of the profile (start-up), so the load phase dominates;
+ *   --to ignores what follows <ms> (one phase of a multi-phase scenario).
  *   --callers prints the heaviest stacks (5 frames up) under functions whose name contains <name>
  *   (--depth frames up, default 6).
  */
@@ -47,14 +48,15 @@ const keyOf = (f: CallFrame): string => `${f.functionName || '(anonymous)'}  ${w
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string' }, from: { type: 'string' }, callers: { type: 'string' }, depth: { type: 'string' } },
+    options: { top: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, callers: { type: 'string' }, depth: { type: 'string' } },
   });
   if (positionals.length !== 1) {
-    console.error('Usage: node dist/bench/profile-summary.js <file.cpuprofile> [--top N] [--from <ms>] [--callers <name> [--depth N]]');
+    console.error('Usage: node dist/bench/profile-summary.js <file.cpuprofile> [--top N] [--from <ms>] [--to <ms>] [--callers <name> [--depth N]]');
     process.exit(2);
   }
   const top = Number(values.top ?? 25);
   const fromUs = Number(values.from ?? 0) * 1000;
+  const toUs = values.to === undefined ? Infinity : Number(values.to) * 1000;
   const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -67,7 +69,7 @@ function main(): void {
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i];
     const dt = profile.timeDeltas[i + 1] ?? 0;
-    if (t < fromUs || dt <= 0) continue;
+    if (t < fromUs || t > toUs || dt <= 0) continue;
     selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + dt);
     total += dt;
   }
@@ -106,7 +108,7 @@ function main(): void {
       console.log(`${((us / total) * 100).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
     }
   };
-  console.log(`${positionals[0]}: ${(total / 1e6).toFixed(2)} s of samples${fromUs ? ` after the first ${fromUs / 1000} ms` : ''}`);
+  console.log(`${positionals[0]}: ${(total / 1e6).toFixed(2)} s of samples${fromUs ? ` after the first ${fromUs / 1000} ms` : ''}${toUs < Infinity ? ` up to ${toUs / 1000} ms` : ''}`);
   print('Self time by package/file', perPlace);
   print('Self time by function', self);
   print('Inclusive time by function', inclusive);

@@ -202,6 +202,8 @@ export interface StartOptions {
   cwd: string;
   /** Run under node --cpu-prof, profiles in this directory. */
   cpuProfDir?: string;
+  /** Node options before the entry file (the app gets those of `npm start`). */
+  nodeFlags?: string[];
   /** Path polled until it answers 200 (default /api/health). */
   readyPath?: string;
   readyTimeoutMs?: number;
@@ -212,7 +214,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   installExitHooks();
   const port = await freePort();
   // dist/bench/lib/child-preload.js: exits when the runner is gone; SIGUSR2 = clean exit (profiles get written).
-  const execArgv = ['-r', join(options.cwd, 'dist', 'bench', 'lib', 'child-preload.js')];
+  const execArgv = [...(options.nodeFlags ?? []), '-r', join(options.cwd, 'dist', 'bench', 'lib', 'child-preload.js')];
   if (options.cpuProfDir) {
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${options.name}-${Date.now()}.cpuprofile`);
   }
@@ -282,4 +284,15 @@ export async function waitForQuiet(maxSeconds: number, threshold = 0.3): Promise
     other = await otherLoad();
   }
   return { waitedS: Math.round((Date.now() - start) / 1000), otherCores: other };
+}
+
+/**
+ * The node options `npm start` gives the app (package.json's start script: the flags between
+ * `node` and the entry file), so the benchmark measures the process users run.
+ */
+export function startScriptNodeFlags(packageDir: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`package.json's start script does not run node: ${pkg.scripts?.start}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
 }

@@ -8,7 +8,10 @@ import { promisify } from 'node:util';
 import { freshDatabase, openSeeded, type SeededDatabase } from './database';
 import { measure, measureTogether, type LoadSpec, type Measurement } from './load';
 import type { BenchOptions } from './options';
-import { machineBusySeconds, onCleanup, runnerCpuSeconds, sampleProcess, startServer, type ServerProcess } from './processes';
+import { machineBusySeconds, onCleanup, runnerCpuSeconds, sampleProcess, startScriptNodeFlags, startServer, type ServerProcess } from './processes';
+
+/** How long a process is left without requests before its idle RSS is read. */
+export const IDLE_SETTLE_MS = 10_000;
 
 /**
  * A scenario is one file in bench/scenarios/ exporting `scenario` (see health.ts for the
@@ -177,6 +180,7 @@ export class ScenarioContext {
       entry: join(this.build, 'dist', 'src', 'main.js'),
       cwd: this.build,
       cpuProfDir: this.options.cpuProfDir,
+      nodeFlags: startScriptNodeFlags(this.build),
       env: {
         NODE_PATH: this.nodeModules,
         // NODE_ENV=production refuses RATE_LIMIT_DISABLED; "benchmark" is production-like otherwise.
@@ -226,8 +230,11 @@ export class ScenarioContext {
     return server;
   }
 
-  /** RSS of a started process after it has been left alone for a moment. */
-  async idleRssMb(server: ServerProcess, settleMs = 2000): Promise<number | null> {
+  /**
+   * RSS of a started process after it has been left alone (by default IDLE_SETTLE_MS: V8's
+   * memory reducer first runs 8 s after the last activity and gives back what start-up used).
+   */
+  async idleRssMb(server: ServerProcess, settleMs = IDLE_SETTLE_MS): Promise<number | null> {
     await sleep(settleMs);
     return sampleProcess(server.pid).rssMb;
   }
