@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as speakeasy from 'speakeasy';
 import type { ServerProcess } from './processes';
 
 /** Setup calls through the public API (never the database directly): what a client would do. */
@@ -66,3 +67,24 @@ export async function registerUsers(target: ServerProcess, count: number, concur
 
 export const bearerHeaders = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 export const jsonHeaders: Record<string, string> = { 'content-type': 'application/json' };
+
+/**
+ * Turns 2FA on for a user through the API (setup, then confirm with a code and the password),
+ * as a client would; returns the TOTP secret.
+ */
+export async function enableTwoFactor(target: ServerProcess, user: BenchUser): Promise<string> {
+  const setup = await call<{ secret?: string }>(target, 'POST', '/api/auth/2fa', { token: user.token, json: { enable: true } });
+  if (setup.status !== 200 || typeof setup.body.secret !== 'string') throw new Error(`2FA setup answered ${setup.status}: ${setup.text.slice(0, 300)}`);
+  const secret = setup.body.secret;
+  const confirm = await call(target, 'POST', '/api/auth/2fa', {
+    token: user.token,
+    json: { enable: true, password: user.password, verificationCode: totpCode(secret) },
+  });
+  if (confirm.status !== 200) throw new Error(`2FA confirm answered ${confirm.status}: ${confirm.text.slice(0, 300)}`);
+  return secret;
+}
+
+/** The current TOTP code of a base32 secret (what an authenticator app shows). */
+export function totpCode(secret: string, atMs = Date.now()): string {
+  return speakeasy.totp({ secret, encoding: 'base32', time: Math.floor(atMs / 1000) });
+}

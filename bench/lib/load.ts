@@ -184,3 +184,76 @@ export async function measureTogether(target: ServerProcess, specs: LoadSpec[]):
     };
   });
 }
+
+/** A load whose unit is a short sequence of requests (e.g. the two steps of a 2FA login). */
+export interface FlowSpec {
+  label: string;
+  /** Shown in the JSON (the flow's first path). */
+  path: string;
+  connections: number;
+  duration: number;
+  warmup: number;
+  /** One whole flow; resolves true when it succeeded. Runs `connections` at a time. */
+  step: () => Promise<boolean>;
+}
+
+/**
+ * For flows autocannon cannot chain (a request built from the previous answer): `connections`
+ * workers run `step` back to back; throughput is completed flows per second and latency is
+ * that of a whole successful flow. Warm-up first (discarded), target process watched as in `measure`.
+ */
+export async function measureFlow(target: ServerProcess, spec: FlowSpec): Promise<Measurement> {
+  assertLoopback(target.baseUrl);
+  const drive = async (seconds: number, recorder?: LatencyRecorder): Promise<{ ok: number; failed: number; errors: number }> => {
+    const until = Date.now() + seconds * 1000;
+    const counts = { ok: 0, failed: 0, errors: 0 };
+    await Promise.all(
+      Array.from({ length: spec.connections }, async () => {
+        while (Date.now() < until) {
+          const started = process.hrtime.bigint();
+          try {
+            if (await spec.step()) {
+              counts.ok++;
+              recorder?.add(Number(process.hrtime.bigint() - started) / 1e6);
+            } else counts.failed++;
+          } catch {
+            counts.errors++;
+          }
+        }
+      }),
+    );
+    return counts;
+  };
+  if (spec.warmup > 0) await drive(spec.warmup);
+  const recorder = new LatencyRecorder();
+  const monitor = new ProcessMonitor(target.pid);
+  const startedAt = process.hrtime.bigint();
+  const counts = await drive(spec.duration, recorder);
+  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const stats = monitor.stop();
+  const p = recorder.percentiles();
+  const total = counts.ok + counts.failed + counts.errors;
+  return {
+    label: spec.label,
+    path: spec.path,
+    method: 'POST',
+    connections: spec.connections,
+    durationS: spec.duration,
+    rps: counts.ok / seconds,
+    rpsAll: total / seconds,
+    requests: total,
+    p50Ms: p.p50,
+    p90Ms: p.p90,
+    p99Ms: p.p99,
+    maxMs: p.max,
+    non2xx: counts.failed,
+    errors: counts.errors,
+    timeouts: 0,
+    statusCodes: {},
+    peakRssMb: stats.peakRssMb,
+    hwmMb: stats.hwmMb,
+    cpuCores: stats.cpuCores,
+    otherCores: stats.otherCores,
+    loadGeneratorCores: stats.loadGeneratorCores,
+  };
+}

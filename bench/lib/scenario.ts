@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { freshDatabase, openSeeded, type SeededDatabase } from './database';
-import { measure, measureTogether, type LoadSpec, type Measurement } from './load';
+import { measure, measureFlow, measureTogether, type FlowSpec, type LoadSpec, type Measurement } from './load';
 import type { BenchOptions } from './options';
 import { machineBusySeconds, onCleanup, runnerCpuSeconds, sampleProcess, startScriptNodeFlags, startServer, type ServerProcess } from './processes';
 
@@ -241,6 +241,10 @@ export class ScenarioContext {
 
   measure(target: ServerProcess, spec: Omit<LoadSpec, 'duration' | 'warmup'> & Partial<LoadSpec>): Promise<Measurement> {
     return measure(target, { duration: this.options.duration, warmup: this.options.warmup, ...spec });
+  }
+
+  measureFlow(target: ServerProcess, spec: Omit<FlowSpec, 'duration' | 'warmup'> & Partial<FlowSpec>): Promise<Measurement> {
+    return measureFlow(target, { duration: this.options.duration, warmup: this.options.warmup, ...spec });
   }
 
   measureTogether(target: ServerProcess, specs: Array<Omit<LoadSpec, 'duration' | 'warmup'> & Partial<LoadSpec>>): Promise<Measurement[]> {
