@@ -11,7 +11,7 @@ export interface ApiResponse<T = unknown> {
 
 export async function call<T = unknown>(
   target: ServerProcess,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PATCH',
   path: string,
   options: { token?: string; json?: unknown } = {},
 ): Promise<ApiResponse<T>> {

@@ -1,0 +1,77 @@
+import { bearerHeaders, call, jsonHeaders, registerUsers, type BenchUser } from '../lib/api';
+import { check, problemsOf, rowOf, type Scenario, type ScenarioOutcome } from '../lib/scenario';
+
+const HEALTH = 'app GET /api/health';
+const MIXED = 'mixed: 90% validation, 8% reads, 2% writes';
+const SEQUENCE_LENGTH = 50;
+/** Positions of the reads (4 of 50 = 8%) and the write (1 of 50 = 2%) in each connection's cycle. */
+const READS = new Set([5, 17, 30, 42]);
+const WRITE = 24;
+
+type Step = { method: 'GET' | 'POST' | 'PATCH'; path: string; headers: Record<string, string>; body?: string };
+
+/**
+ * What a product family's traffic looks like: each connection (one user) cycles through 50
+ * requests: 45 token validations (GET /api/auth/me, POST /api/auth/verify and
+ * GET /api/connect/check in turn), 4 reads (the session list and the user's audit log,
+ * alternately) and 1 write (PATCH /api/auth/me, a transaction with its audit event), against
+ * the same app's /api/health.
+ */
+export const scenario: Scenario = {
+  name: 'mixed',
+  order: 35,
+  description: 'a mixed workload (90% token validation, 8% reads, 2% writes) vs the app\'s own /api/health',
+  async run(ctx): Promise<ScenarioOutcome> {
+    const { connections, users: userCount } = ctx.options;
+    const app = await ctx.startApp({ label: 'mixed', bcryptRounds: 4 });
+    ctx.log(`registering ${userCount} users`);
+    const users = await registerUsers(app, userCount);
+    for (const step of cycle(users[0], 0)) {
+      const probe = await call(app, step.method, step.path, { token: users[0].token, json: step.body ? JSON.parse(step.body) : undefined });
+      if (probe.status !== 200) throw new Error(`${step.method} ${step.path} answered ${probe.status}: ${probe.text.slice(0, 200)}`);
+    }
+
+    ctx.log('baseline: /api/health');
+    const health = await ctx.measure(app, { label: HEALTH, path: '/api/health', connections });
+    ctx.log(MIXED);
+    const mixed = await ctx.measure(app, {
+      label: MIXED,
+      path: '/api/auth/me',
+      connections,
+      perConnection: (i) => ({ headers: {}, requests: cycle(users[i % users.length], i) }),
+    });
+    return {
+      status: 'ok',
+      rows: [rowOf(health), rowOf(mixed, { baseline: HEALTH })],
+      notes: [...[health, mixed].flatMap(problemsOf)],
+      targets: [check('peak RSS', Math.max(health.peakRssMb ?? 0, mixed.peakRssMb ?? 0) || null, '<', 200, 'MB', 'issue 8')],
+    };
+  },
+};
+
+/** One connection's cycle of SEQUENCE_LENGTH requests for `user`. */
+function cycle(user: BenchUser, connection: number): Step[] {
+  const auth = bearerHeaders(user.token);
+  const validations: Step[] = [
+    { method: 'GET', path: '/api/auth/me', headers: auth },
+    { method: 'POST', path: '/api/auth/verify', headers: jsonHeaders, body: JSON.stringify({ token: user.token }) },
+    { method: 'GET', path: '/api/connect/check?service=DROP', headers: auth },
+  ];
+  const reads: Step[] = [
+    { method: 'GET', path: '/api/auth/sessions', headers: auth },
+    { method: 'GET', path: '/api/audit?limit=20', headers: auth },
+  ];
+  const steps: Step[] = [];
+  let v = 0;
+  let r = 0;
+  for (let k = 0; k < SEQUENCE_LENGTH; k++) {
+    if (k === WRITE) {
+      steps.push({ method: 'PATCH', path: '/api/auth/me', headers: { ...auth, ...jsonHeaders }, body: JSON.stringify({ displayName: `Bench ${connection}` }) });
+    } else if (READS.has(k)) {
+      steps.push(reads[r++ % reads.length]);
+    } else {
+      steps.push(validations[v++ % validations.length]);
+    }
+  }
+  return steps;
+}
