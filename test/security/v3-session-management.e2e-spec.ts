@@ -98,8 +98,16 @@ describe('ASVS V3 session management: only live access tokens are bearer tokens'
     await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
   });
 
+  it('refuses a correctly signed token without an expiry', async () => {
+    const u = await givenUser(t);
+    const { exp: _exp, ...claims } = decode(u.token);
+    await expectRefused(jwt.sign(claims, APP_SECRET, { algorithm: 'HS256' }));
+  });
+
   it('refuses the token of a session that expired', async () => {
     const u = await givenUser(t);
+    // used first: a token whose signature was already checked is still refused once it expires
+    await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
     t.clock.advance(8 * 24 * 60 * 60 * 1000); // SESSION_EXPIRES_DAYS = 7
     await expectRefused(u.token);
   });
