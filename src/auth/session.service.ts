@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { DataProtector } from '../common/crypto/data-protector';
 import { sha256Hex } from '../common/crypto/hash';
 import { securityConfig } from '../config/configuration';
+import { HotQuery } from '../database/hot-query';
 import { rawEntityReader } from '../database/raw-entity';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PendingLogin } from './entities/pending-login.entity';
@@ -42,13 +43,17 @@ export class SessionService {
     const user = rawEntityReader(dataSource, User, 'u');
     const param = dataSource.options.type === 'postgres' ? '$1' : '?';
     this.liveLookup = {
-      sql: `SELECT ${session.select}, ${user.select} FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${param}`,
+      query: new HotQuery(
+        dataSource,
+        'nullpass_session_live',
+        `SELECT ${session.select}, ${user.select} FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${param}`,
+      ),
       read: (row) => Object.assign(session.read(row), { user: user.read(row) }),
     };
   }
 
   /** The query of every authenticated request, built once (see rawEntityReader). */
-  private readonly liveLookup: { sql: string; read: (row: Record<string, unknown>) => Session };
+  private readonly liveLookup: { query: HotQuery; read: (row: Record<string, unknown>) => Session };
 
   /**
    * Seed 004's session management: a live session of the same user from the same IP is
@@ -107,7 +112,7 @@ export class SessionService {
    */
   async findLive(sessionId: string, jti: string): Promise<Session | null> {
     if (!UUID.test(sessionId)) return null;
-    const rows = (await this.uow.manager.query(this.liveLookup.sql, [sessionId])) as Record<string, unknown>[];
+    const rows = await this.liveLookup.query.rows(this.uow.manager, [sessionId]);
     if (!rows.length) return null;
     const session = this.liveLookup.read(rows[0]);
     if (session.expiresAt.getTime() <= this.clock.nowMs()) return null;

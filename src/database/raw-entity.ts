@@ -20,7 +20,8 @@ export function rawEntityReader<T extends ObjectLiteral>(ds: DataSource, target:
   return {
     select: columns.map(({ column, key }) => `${q(alias)}.${q(column.databaseName)} AS ${q(key)}`).join(', '),
     read: (row) => {
-      const entity = metadata.create() as T;
+      // As TypeORM's own hydration does: no constructor (its field initialisers would, e.g., make a UUID).
+      const entity = metadata.create(undefined, { fromDeserializer: true }) as T;
       for (const { column, key } of columns) {
         (entity as Record<string, unknown>)[column.propertyName] = ds.driver.prepareHydratedValue(row[key], column);
       }

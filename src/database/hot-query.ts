@@ -1,0 +1,44 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+type Row = Record<string, unknown>;
+interface SqliteStatement {
+  all(...params: unknown[]): unknown[];
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+/**
+ * A read that runs on every authenticated request (the session lookup, the entitlement
+ * reads), prepared once: on SQLite a better-sqlite3 statement on TypeORM's one connection
+ * (the same connection TypeORM itself would use, so an open transaction's writes are
+ * seen as before); on PostgreSQL a named statement on TypeORM's pool, parsed and planned
+ * once per pooled connection, or the transaction's own connection inside one.
+ *
+ * TypeORM's `manager.query()` builds a query-runner result, a broadcaster event and a
+ * statement-cache lookup on every call: half the allocation of the session lookup, and
+ * under load allocation is what costs (bench/README.md, "Where the time goes").
+ */
+export class HotQuery {
+  private statement?: SqliteStatement;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    /** The PostgreSQL statement name (unique per SQL text). */
+    private readonly name: string,
+    readonly sql: string,
+  ) {}
+
+  async rows(manager: EntityManager, params: unknown[]): Promise<Row[]> {
+    const driver = this.dataSource.driver as unknown as { options: { type: string }; databaseConnection: SqliteConnection; master: PgPool };
+    if (driver.options.type === 'better-sqlite3') {
+      this.statement ??= driver.databaseConnection.prepare(this.sql);
+      return this.statement.all(...params) as Row[];
+    }
+    if (manager.queryRunner) return (await manager.query(this.sql, params)) as Row[];
+    return (await driver.master.query({ name: this.name, text: this.sql, values: params })).rows;
+  }
+}
