@@ -10,9 +10,11 @@ const TOTP_STEP_MS = 30_000;
 /**
  * Login throughput against the machine's bcrypt limit, both at --bcrypt-rounds (default 12).
  * The limit is measured first, in a process of its own with nothing else running:
- * os.availableParallelism() hashes at a time (bench/baselines/bcrypt-limit.ts). Then one user
- * (2FA off) logs in over and over with the right password from --login-connections connections;
- * RATE_LIMIT_DISABLED lifts the per-IP request limits and the failed-login limits never apply.
+ * os.availableParallelism() hashes at a time (bench/baselines/bcrypt-limit.ts). Then users
+ * (2FA off), one per --login-connections connection, log in over and over with the right
+ * password; RATE_LIMIT_DISABLED lifts the per-IP request limits. (One account from many
+ * connections at once is what the failed-login limit exists to slow down: at most 5 attempts
+ * of one email and IP are in flight, the rest are answered 429 until one finishes.)
  * Then login with 2FA, whole flows (POST /login for the pending token, POST /login/2fa with the
  * current TOTP code): a TOTP code is good once (replays are refused), so each flow takes a user
  * who has not logged in during the current 30 s step, from a pool of 2FA users set up through
@@ -29,17 +31,30 @@ export const scenario: Scenario = {
     const before = await ctx.bcryptLimit(rounds);
 
     const app = await ctx.startApp({ label: 'login', bcryptRounds: rounds });
-    const [user] = await registerUsers(app, 1, 1);
-    const body = JSON.stringify({ email: user.email, password: BENCH_PASSWORD });
-    const probe = await call<{ token?: string }>(app, 'POST', '/api/auth/login', { json: JSON.parse(body) });
+    const loginUsers = await registerUsers(app, connections);
+    const bodyOf = (i: number): string => JSON.stringify({ email: loginUsers[i % loginUsers.length].email, password: BENCH_PASSWORD });
+    const probe = await call<{ token?: string }>(app, 'POST', '/api/auth/login', { json: JSON.parse(bodyOf(0)) });
     if (probe.status !== 200 || typeof probe.body.token !== 'string') throw new Error(`login answered ${probe.status}: ${probe.text}`);
 
     ctx.log(`${LOGIN} at ${connections} connections`);
-    const login = await ctx.measure(app, { label: LOGIN, method: 'POST', path: '/api/auth/login', connections, headers: jsonHeaders, body });
+    const login = await ctx.measure(app, {
+      label: LOGIN,
+      method: 'POST',
+      path: '/api/auth/login',
+      connections,
+      perConnection: (i) => ({ headers: jsonHeaders, body: bodyOf(i) }),
+    });
 
     const poolSize = Math.ceil(before.hashesPerSecond * (ctx.options.warmup + ctx.options.duration) * 1.3) + connections;
     ctx.log(`${poolSize} users with 2FA (set up through the API)`);
     const pool = await twoFactorPool(app, poolSize);
+    // Confirming 2FA spent each user's code of the step it happened in: start on a fresh step.
+    const setupStep = Math.max(...pool.users.map((u) => u.lastStep));
+    const wait = (setupStep + 1) * TOTP_STEP_MS - Date.now() + 50;
+    if (wait > 0) {
+      ctx.log(`waiting ${(wait / 1000).toFixed(0)} s for the next TOTP step`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     ctx.log(`${LOGIN_2FA} at ${connections} connections`);
     const login2fa = await ctx.measureFlow(app, { label: LOGIN_2FA, path: '/api/auth/login', connections, step: () => twoFactorLogin(app, pool) });
     await app.stop();
@@ -87,6 +102,7 @@ export const scenario: Scenario = {
         check(`${LOGIN} req/s vs bcrypt limit`, ratio, '>=', 80, '%', 'issue 3'),
         check(`${LOGIN} req/s vs bcrypt limit`, ratio, '>=', 90, '%', 'issue 8'),
         check(`${LOGIN_2FA} flows/s vs bcrypt limit`, ratio2fa, '>=', 80, '%', 'issue 3'),
+        check(`${LOGIN_2FA} flows/s vs bcrypt limit`, ratio2fa, '>=', 90, '%', 'issue 8'),
         check('peak RSS', Math.max(login.peakRssMb ?? 0, login2fa.peakRssMb ?? 0) || null, '<', 200, 'MB', 'issue 8'),
       ],
     };
