@@ -1,47 +1,85 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DataProtector } from '../common/crypto/data-protector';
+import { HotQuery } from '../database/hot-query';
+import { rawEntityReader, type RawEntityReader } from '../database/raw-entity';
 import type { AuditPageDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditLog } from './entities/audit-log.entity';
 
 const DEFAULT_LIMIT = 50;
 
-/** The caller's own audit log, newest first, by offset or by keyset cursor. */
+type Variant = `${'all' | 'action'}_${'offset' | 'cursor'}`;
+
+/**
+ * The caller's own audit log, newest first, by offset or by keyset cursor.
+ *
+ * Its four page statements (with or without `action`, by offset or by cursor) and two counts
+ * are built once and prepared (HotQuery), like the token-validation reads: building TypeORM
+ * query builders and hydrating full entities was most of a page's cost.
+ */
 @Injectable()
 export class AuditQueryService {
+  private readonly reader: RawEntityReader<AuditLog>;
+  private readonly pages: Record<Variant, HotQuery>;
+  private readonly counts: Record<'all' | 'action', HotQuery>;
+  private readonly createdAtColumn;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly protector: DataProtector,
-  ) {}
+  ) {
+    this.reader = rawEntityReader(dataSource, AuditLog, 'a', ['id', 'action', 'data', 'createdAt']);
+    this.createdAtColumn = dataSource.getMetadata(AuditLog).findColumnWithPropertyName('createdAt')!;
+    const postgres = dataSource.options.type === 'postgres';
+    const sql = (withAction: boolean, byCursor: boolean, count: boolean): string => {
+      let n = 0;
+      const p = () => (postgres ? `$${++n}` : '?');
+      const where = [`a.user_id = ${p()}`];
+      if (withAction) where.push(`a.action = ${p()}`);
+      // A row-value comparison is an index condition on (user_id, created_at, id) on both
+      // databases, so a page costs the same at any depth.
+      if (byCursor) where.push(`(a.created_at, a.id) < (${p()}, ${p()})`);
+      if (count) return `SELECT COUNT(*) AS n FROM audit_logs a WHERE ${where.join(' AND ')}`;
+      return `SELECT ${this.reader.select} FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ${p()} OFFSET ${p()}`;
+    };
+    const page = (name: Variant, withAction: boolean, byCursor: boolean) => new HotQuery(dataSource, `nullpass_audit_page_${name}`, sql(withAction, byCursor, false));
+    this.pages = {
+      all_offset: page('all_offset', false, false),
+      all_cursor: page('all_cursor', false, true),
+      action_offset: page('action_offset', true, false),
+      action_cursor: page('action_cursor', true, true),
+    };
+    // COUNT(*), not COUNT(DISTINCT id): id is the primary key already.
+    this.counts = {
+      all: new HotQuery(dataSource, 'nullpass_audit_count_all', sql(false, false, true)),
+      action: new HotQuery(dataSource, 'nullpass_audit_count_action', sql(true, false, true)),
+    };
+  }
 
   async list(userId: string, query: AuditQueryDto): Promise<AuditPageDto> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const offset = query.cursor ? 0 : (query.offset ?? 0);
-    const base = () => {
-      const qb = this.dataSource.getRepository(AuditLog).createQueryBuilder('a').where('a.user_id = :userId', { userId });
-      if (query.action) qb.andWhere('a.action = :action', { action: query.action });
-      return qb;
-    };
-    const page = base().orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').take(limit + 1).skip(offset);
-    if (query.cursor) {
-      const { createdAt, id } = decodeCursor(query.cursor);
-      // A row-value comparison is an index condition on (user_id, created_at, id) on both
-      // databases, so a page costs the same at any depth.
-      page.andWhere('(a.created_at, a.id) < (:createdAt, :id)', { createdAt, id });
-    }
-    // COUNT(*), not getCount()'s COUNT(DISTINCT id): id is the primary key already.
-    const counted = base().select('COUNT(*)', 'n').getRawOne<{ n: string | number }>();
-    const [rows, count] = await Promise.all([page.getMany(), counted]);
-    const total = Number(count?.n ?? 0);
+    const filter: unknown[] = query.action ? [userId, query.action] : [userId];
+    const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+    const after = cursor
+      ? [this.dataSource.driver.preparePersistentValue(cursor.createdAt, this.createdAtColumn), cursor.id]
+      : [];
+    const variant: Variant = `${query.action ? 'action' : 'all'}_${cursor ? 'cursor' : 'offset'}`;
+    const manager = this.dataSource.manager;
+    const [rows, count] = await Promise.all([
+      this.pages[variant].rows(manager, [...filter, ...after, limit + 1, offset]),
+      this.counts[query.action ? 'action' : 'all'].rows(manager, filter),
+    ]);
+    const total = Number(count[0]?.n ?? 0);
     const more = rows.length > limit;
-    const logs = rows.slice(0, limit);
+    const logs = rows.slice(0, limit).map((row) => this.reader.read(row));
     const last = logs[logs.length - 1];
     return {
-      logs: logs.map((row) => ({
-        id: row.id,
-        action: row.action,
-        data: this.readable(row.data),
-        createdAt: row.createdAt.toISOString(),
+      logs: logs.map((log) => ({
+        id: log.id,
+        action: log.action,
+        data: this.readable(log.data),
+        createdAt: log.createdAt.toISOString(),
       })),
       total,
       limit,

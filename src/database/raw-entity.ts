@@ -13,10 +13,18 @@ export interface RawEntityReader<T> {
  * (driver.prepareHydratedValue), instead of rebuilding the same query builder and
  * running its generic result transformer each time.
  */
-export function rawEntityReader<T extends ObjectLiteral>(ds: DataSource, target: EntityTarget<T>, alias: string): RawEntityReader<T> {
+export function rawEntityReader<T extends ObjectLiteral>(
+  ds: DataSource,
+  target: EntityTarget<T>,
+  alias: string,
+  /** Only these properties (default: every column). */
+  properties?: ReadonlyArray<keyof T & string>,
+): RawEntityReader<T> {
   const metadata = ds.getMetadata(target);
   const q = (name: string) => ds.driver.escape(name);
-  const columns = metadata.columns.map((column) => ({ column, key: `${alias}_${column.databaseName}` }));
+  const columns = metadata.columns
+    .filter((column) => !properties || properties.includes(column.propertyName as keyof T & string))
+    .map((column) => ({ column, key: `${alias}_${column.databaseName}` }));
   return {
     select: columns.map(({ column, key }) => `${q(alias)}.${q(column.databaseName)} AS ${q(key)}`).join(', '),
     read: (row) => {
