@@ -1,0 +1,101 @@
+import { User } from '../src/auth/entities/user.entity';
+import { AuditContext } from '../src/audit/audit-context';
+import { AuditService } from '../src/audit/audit.service';
+import { UnitOfWork } from '../src/database/unit-of-work';
+import { auditEvents, givenUser } from './support/given';
+import { createTestApp, dropSchema, TestApp } from './support/test-app';
+
+/**
+ * UnitOfWork on the real database (SQLite by default, PostgreSQL with TEST_DATABASE_URL):
+ * the open transaction travels with the async call chain, a nested run joins it, the audit
+ * hook writes inside it, and a failure anywhere rolls all of it back.
+ */
+describe('UnitOfWork: one transaction per change, carried by the async call chain', () => {
+  let t: TestApp;
+  let uow: UnitOfWork;
+  beforeAll(async () => {
+    t = await createTestApp();
+    uow = t.app.get(UnitOfWork);
+  });
+  afterAll(async () => {
+    await t.close();
+    await dropSchema();
+  });
+
+  const displayNameOf = async (id: string) => (await t.dataSource.getRepository(User).findOneByOrFail({ id })).displayName;
+
+  it('outside run() there is no transaction and `manager` is the data source’s', async () => {
+    expect(uow.inTransaction).toBe(false);
+    expect(uow.manager).toBe(t.dataSource.manager);
+  });
+
+  it('inside run(), `manager` is the transaction’s, also after awaits and in helpers that were not passed it', async () => {
+    const seen = await uow.run(async (m) => {
+      const before = uow.manager;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const helper = async () => uow.manager;
+      return { same: before === m && uow.manager === m && (await helper()) === m, inTx: uow.inTransaction, queryRunner: !!m.queryRunner };
+    });
+    expect(seen).toEqual({ same: true, inTx: true, queryRunner: true });
+    expect(uow.inTransaction).toBe(false);
+  });
+
+  it('a nested run() joins the open transaction: a failure after it rolls back the inner write too', async () => {
+    const u = await givenUser(t);
+    await expect(
+      uow.run(async (outer) => {
+        await uow.run(async (inner) => {
+          expect(inner).toBe(outer);
+          await inner.getRepository(User).update({ id: u.id }, { displayName: 'inner write' });
+        });
+        throw new Error('fails after the nested run');
+      }),
+    ).rejects.toThrow('fails after the nested run');
+    expect(await displayNameOf(u.id)).toBeNull();
+  });
+
+  it('writes the pending audit event inside the transaction, and not at all when the work fails', async () => {
+    const u = await givenUser(t);
+    const audit = t.app.get(AuditService);
+    const context = t.app.get(AuditContext);
+    const before = (await auditEvents(t, u.id, 'USER_UPDATE')).length;
+
+    await context.run(audit.begin('USER_UPDATE', u.id), () =>
+      uow.run(async (m) => {
+        await m.getRepository(User).update({ id: u.id }, { displayName: 'committed' });
+        context.add({ fields: ['displayName'] });
+      }),
+    );
+    const written = await auditEvents(t, u.id, 'USER_UPDATE');
+    expect(written).toHaveLength(before + 1);
+    expect(written[written.length - 1].data).toEqual({ fields: ['displayName'] });
+
+    await expect(
+      context.run(audit.begin('USER_UPDATE', u.id), () =>
+        uow.run(async (m) => {
+          await m.getRepository(User).update({ id: u.id }, { displayName: 'rolled back' });
+          throw new Error('refused');
+        }),
+      ),
+    ).rejects.toThrow('refused');
+    expect(await displayNameOf(u.id)).toBe('committed');
+    expect(await auditEvents(t, u.id, 'USER_UPDATE')).toHaveLength(before + 1);
+  });
+
+  it('concurrent runs each keep their own transaction (SQLite: one after the other; PostgreSQL: side by side)', async () => {
+    const users = await Promise.all([givenUser(t), givenUser(t), givenUser(t)]);
+    const results = await Promise.allSettled(
+      users.map((u, i) =>
+        uow.run(async (m) => {
+          await m.getRepository(User).update({ id: u.id }, { displayName: `writer ${i}` });
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          // every await later, the manager is still this run's
+          expect(uow.manager).toBe(m);
+          if (i === 1) throw new Error('the second one fails');
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await Promise.all(users.map((u) => displayNameOf(u.id)))).toEqual(['writer 0', null, 'writer 2']);
+  });
+});
