@@ -41,11 +41,11 @@ export interface PendingClaims {
 @Injectable()
 export class TokenService {
   /**
-   * Secret keys built once: given a string, jsonwebtoken first tries (and fails) to parse
-   * it as a PEM public key on every call, which was a quarter of a token check's CPU.
-   * (@nestjs/jwt passes the key object through to jsonwebtoken unchanged.)
+   * The signing key, built once: given a string, jsonwebtoken first tries (and fails) to
+   * parse it as a PEM public key on every call. (@nestjs/jwt passes the key object through
+   * to jsonwebtoken unchanged.) Only the current secret signs; both are accepted below.
    */
-  private readonly secrets: KeyObject[];
+  private readonly signingKey: KeyObject;
   /** One verifier per accepted secret, current first. */
   private readonly verifiers: Array<(token: string) => unknown>;
 
@@ -54,7 +54,7 @@ export class TokenService {
     @Inject(securityConfig.KEY) config: ConfigType<typeof securityConfig>,
   ) {
     const accepted = [config.jwtSecret, config.jwtSecretPrevious].filter((s): s is string => !!s);
-    this.secrets = accepted.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
+    this.signingKey = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
     this.verifiers = accepted.map((s) =>
       createVerifier({
         key: Buffer.from(s, 'utf8'),
@@ -71,14 +71,14 @@ export class TokenService {
   signAccess(userId: string, sessionId: string, jti: string, expiresAt: Date, nowMs: number): string {
     const iat = Math.floor(nowMs / 1000);
     const exp = Math.floor(expiresAt.getTime() / 1000);
-    return this.jwt.sign({ sub: userId, sid: sessionId, jti, typ: 'access', iat, exp }, { secret: asSecret(this.secrets[0]), algorithm: 'HS256' });
+    return this.jwt.sign({ sub: userId, sid: sessionId, jti, typ: 'access', iat, exp }, { secret: asSecret(this.signingKey), algorithm: 'HS256' });
   }
 
   signPending(userId: string, nowMs: number): { token: string; jti: string; expiresAt: Date } {
     const jti = randomUUID();
     const iat = Math.floor(nowMs / 1000);
     const exp = iat + PENDING_TOKEN_TTL_SECONDS;
-    const token = this.jwt.sign({ sub: userId, jti, typ: '2fa_pending', iat, exp }, { secret: asSecret(this.secrets[0]), algorithm: 'HS256' });
+    const token = this.jwt.sign({ sub: userId, jti, typ: '2fa_pending', iat, exp }, { secret: asSecret(this.signingKey), algorithm: 'HS256' });
     return { token, jti, expiresAt: new Date(exp * 1000) };
   }
 
