@@ -5,11 +5,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { appConfig, ConfigError, configWarnings, validateAllConfig } from './config/configuration';
+import { appConfig, ConfigError, configWarnings, databaseConfig, validateAllConfig } from './config/configuration';
+import { assertDatabaseAvailable } from './database/data-source';
 
 async function bootstrap(): Promise<void> {
   // A missing or malformed setting stops here with one line naming it.
   validateAllConfig();
+  // On SQLite: a file another process holds is said in one line, before Nest starts.
+  assertDatabaseAvailable(databaseConfig());
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
   configureApp(app);
   const logger = new NestLogger('Bootstrap');

@@ -15,13 +15,14 @@ import { createTestApp, dropSchema, TestApp } from './support/test-app';
 const INTERNAL_SECRET = 'sibling-secret-0123456789abcdef0123456789';
 const NO_SUCH_USER = '00000000-0000-4000-8000-000000000000';
 const run = promisify(execFile);
+const APP_OPTIONS = { env: { INTERNAL_SECRET, POLAR_ACCESS_TOKEN: 'polar-test-token' } };
 
 describe('AdminModule: administrators, users, bans and the internal lookup', () => {
   let t: TestApp;
   let admin: GivenUser;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { INTERNAL_SECRET, POLAR_ACCESS_TOKEN: 'polar-test-token' } });
+    t = await createTestApp(APP_OPTIONS);
     admin = await givenAdmin(t);
   });
   afterAll(async () => {
@@ -58,20 +59,50 @@ describe('AdminModule: administrators, users, bans and the internal lookup', () 
       await expect(t.app.get(AdminRoleService).grantByEmail(uniqueEmail('nobody'))).rejects.toThrow(new NotFoundException(Messages.userNotFound));
     });
 
+    const cli = (email: string) =>
+      run(process.execPath, ['-r', 'ts-node/register/transpile-only', join('src', 'admin', 'admin-grant.cli.ts'), email], {
+        cwd: join(__dirname, '..'),
+        env: { ...process.env, LOG_LEVEL: 'info' },
+        timeout: 60_000,
+      });
+
     it('runs as a command on the same configuration: one line, exit 0, and non-zero for an unknown email', async () => {
       const u = await givenUser(t);
-      const cli = (email: string) =>
-        run(process.execPath, ['-r', 'ts-node/register/transpile-only', join('src', 'admin', 'admin-grant.cli.ts'), email], {
-          cwd: join(__dirname, '..'),
-          env: { ...process.env, LOG_LEVEL: 'info' },
-          timeout: 60_000,
+      const sqlite = t.dataSource.options.type === 'better-sqlite3';
+      if (sqlite) {
+        // The running service holds its SQLite file (SQLITE_LOCKING=exclusive, the default):
+        // the command says so in one line and changes nothing; stopped, the file is free.
+        await expect(cli(u.email)).rejects.toMatchObject({
+          code: 1,
+          stdout: '',
+          stderr: expect.stringMatching(/^admin:grant failed: The SQLite database \S+ is in use by another process .*SQLITE_LOCKING=normal\n$/),
         });
+        expect((await row(u.id)).role).toBe('user');
+        await t.close();
+      }
       const ok = await cli(u.email);
       expect(ok.stdout).toBe(`Granted the admin role to ${u.email} (${u.id})\n`);
       expect(ok.stderr).toBe('');
-      expect((await row(u.id)).role).toBe('admin');
       const missing = uniqueEmail('ghost');
       await expect(cli(missing)).rejects.toMatchObject({ code: 1, stdout: '', stderr: `No account with the email ${missing}\n` });
+      if (sqlite) t = await createTestApp(APP_OPTIONS);
+      expect((await row(u.id)).role).toBe('admin');
+    }, 90_000);
+
+    it('on SQLite with SQLITE_LOCKING=normal, runs while the service runs', async () => {
+      if (t.dataSource.options.type !== 'better-sqlite3') return; // PostgreSQL: the case above
+      await t.close();
+      t = await createTestApp({ env: { ...APP_OPTIONS.env, SQLITE_LOCKING: 'normal' } });
+      try {
+        const u = await givenUser(t);
+        const ok = await cli(u.email); // inherits SQLITE_LOCKING=normal, as a shell with it set would
+        expect(ok.stdout).toBe(`Granted the admin role to ${u.email} (${u.id})\n`);
+        expect((await row(u.id)).role).toBe('admin');
+        await as(u).get('/api/admin/users/stats').expect(200);
+      } finally {
+        await t.close();
+        t = await createTestApp(APP_OPTIONS);
+      }
     }, 90_000);
   });
 

@@ -68,7 +68,7 @@ describe('Auth: failed-login limits', () => {
   });
 
   it('believes X-Forwarded-For only from a trusted proxy', async () => {
-    const untrusted = await createTestApp({ env: { TRUST_PROXY: '' } });
+    const untrusted = await createTestApp({ env: { TRUST_PROXY: '' }, alongside: true });
     try {
       const u = await givenUser(untrusted);
       // Every spoofed address is really 127.0.0.1, so the (email, IP) limit catches them (flaw 11).

@@ -197,6 +197,7 @@ describe('Billing: subscription, checkout and portal (against Polar)', () => {
     beforeAll(async () => {
       bare = await createTestApp({
         env: { POLAR_API_URL: fake.url, POLAR_ACCESS_TOKEN: undefined, DROP_POLAR_SECRET: SECRET, POLAR_PRODUCTS: JSON.stringify(PRODUCTS) },
+        alongside: true,
       });
     });
     afterAll(async () => {

@@ -3,6 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt } from './support/app-process';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Database = require('better-sqlite3') as new (file: string) => {
+  pragma(s: string): unknown;
+  prepare(sql: string): { get(): unknown };
+  close(): void;
+};
 
 /** A missing or malformed setting stops the real process with one line naming it. */
 describe('Configuration at start', () => {
@@ -19,6 +25,7 @@ describe('Configuration at start', () => {
   it.each([
     [{ DATABASE_URL: 'mysql://db/x' }, 'Invalid configuration: DATABASE_URL must start with "sqlite:" or "postgres://"'],
     [{ BCRYPT_ROUNDS: '99' }, 'Invalid configuration: BCRYPT_ROUNDS must be between 4 and 15 (got 99)'],
+    [{ SQLITE_LOCKING: 'shared' }, 'Invalid configuration: SQLITE_LOCKING must be exclusive or normal (got "shared")'],
     [{ TRUST_PROXY: 'everyone' }, 'Invalid configuration: TRUST_PROXY has an entry that is not loopback, a CIDR, an address or a hop count: "everyone"'],
     [{ NODE_ENV: 'production' }, 'Invalid configuration: JWT_SECRET is required when NODE_ENV=production'],
     [
@@ -42,4 +49,24 @@ describe('Configuration at start', () => {
     const ok = start({ DATABASE_URL: 'sqlite::memory:', BCRYPT_ROUNDS: '3' }, cwd);
     expect(ok.stderr.trim()).toBe('Invalid configuration: BCRYPT_ROUNDS must be between 4 and 15 (got 3)');
   });
+
+  it('on SQLite, stops with one line when another process holds the database file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nullpass-config-'));
+    const file = join(dir, 'held.sqlite');
+    // This (jest's) process plays the running service: an exclusive connection that has read the file.
+    const held = new Database(file);
+    held.pragma('journal_mode = WAL');
+    held.pragma('locking_mode = EXCLUSIVE');
+    held.prepare('SELECT count(*) FROM sqlite_master').get();
+    try {
+      const r = start({ DATABASE_URL: `sqlite:${file}` }, dir);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        `NullPass failed to start: The SQLite database ${file} is in use by another process (a running NullPass holds it while SQLITE_LOCKING=exclusive, the default): ` +
+          'stop that process first, or run both with SQLITE_LOCKING=normal',
+      );
+    } finally {
+      held.close();
+    }
+  }, 30_000);
 });

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import '../config/load-env';
 import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, validateAllConfig } from '../config/configuration';
+import { ConfigError, databaseConfig, validateAllConfig } from '../config/configuration';
+import { assertDatabaseAvailable } from '../database/data-source';
 import { AdminCliModule } from './admin-cli.module';
 import { AdminRoleService } from './admin-role.service';
 
@@ -18,6 +19,8 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   validateAllConfig();
+  // On SQLite: a file another process holds is said in one line, before Nest starts.
+  assertDatabaseAvailable(databaseConfig());
   const app = await NestFactory.createApplicationContext(AdminCliModule, { logger: ['error'] });
   try {
     const { user, changed } = await app.get(AdminRoleService).grantByEmail(email);

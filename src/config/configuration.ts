@@ -100,7 +100,17 @@ export interface DatabaseSettings {
   schema?: string;
   migrationsRun: boolean;
   poolSize: number;
+  /**
+   * SQLite only. `exclusive` (default): the service holds the file for as long as it runs,
+   * so no statement pays the file-lock system calls of a shared file (two fcntl and an
+   * fstat per statement; under load the largest cost of a token check, bench/README.md);
+   * no other process can open the file meanwhile. `normal`: SQLite's shared locking, for
+   * tools (npm run admin:grant, the sqlite3 shell) that open the file while the service runs.
+   */
+  sqliteLocking: SqliteLocking;
 }
+
+export type SqliteLocking = 'exclusive' | 'normal';
 
 export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): Pick<DatabaseSettings, 'kind' | 'location'> {
   if (raw.startsWith('sqlite:')) {
@@ -198,8 +208,15 @@ export const databaseConfig = registerAs('database', (): DatabaseSettings => {
     schema: optional(env, 'DATABASE_SCHEMA'),
     migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
     poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    sqliteLocking: sqliteLocking(env),
   };
 });
+
+function sqliteLocking(env: Env): SqliteLocking {
+  const value = str(env, 'SQLITE_LOCKING', 'exclusive').toLowerCase();
+  if (value !== 'exclusive' && value !== 'normal') throw new ConfigError('SQLITE_LOCKING', `must be exclusive or normal (got "${value}")`);
+  return value;
+}
 
 export const securityConfig = registerAs('security', () => {
   const env = process.env;

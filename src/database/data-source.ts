@@ -1,10 +1,56 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { DatabaseSettings } from '../config/configuration';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+/**
+ * Another process holds the SQLite file: a running NullPass keeps it for as long as it
+ * runs (SQLITE_LOCKING=exclusive). Said in one line, at once, not retried.
+ */
+export class DatabaseInUseError extends Error {
+  constructor(location: string) {
+    super(
+      `The SQLite database ${location} is in use by another process (a running NullPass holds it while SQLITE_LOCKING=exclusive, the default): ` +
+        'stop that process first, or run both with SQLITE_LOCKING=normal',
+    );
+  }
+}
+
+/**
+ * Before Nest starts (whose module loader would print the failure with a stack): is the
+ * SQLite file free? One line naming the file and what to do, instead.
+ */
+export function assertDatabaseAvailable(settings: DatabaseSettings): void {
+  if (settings.kind !== 'sqlite' || settings.location === ':memory:' || !existsSync(settings.location)) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3') as new (file: string, options: { timeout: number }) => SqliteProbe;
+  const db = new Database(settings.location, { timeout: 5000 });
+  try {
+    prepareSqlite(db, settings);
+  } finally {
+    db.close();
+  }
+}
+
+interface SqliteProbe {
+  pragma(s: string): unknown;
+  close(): void;
+}
+
+/** The connection settings of every SQLite connection; the first access waits busy_timeout for a lock. */
+function prepareSqlite(db: { pragma(s: string): unknown }, settings: DatabaseSettings): void {
+  if (settings.sqliteLocking === 'exclusive') db.pragma('locking_mode = EXCLUSIVE');
+  db.pragma('busy_timeout = 5000');
+  try {
+    db.pragma('synchronous = NORMAL');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new DatabaseInUseError(settings.location);
+    throw error;
+  }
+}
 
 /** TypeORM options for either database. `synchronize` is never on: migrations only. */
 export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
@@ -25,11 +71,10 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
       database: settings.location,
       enableWAL: true,
       // Foreign keys are on by default in TypeORM's better-sqlite3 driver; WAL lets
-      // readers proceed while the single writer commits.
-      prepareDatabase: (db: { pragma(s: string): unknown }) => {
-        db.pragma('busy_timeout = 5000');
-        db.pragma('synchronous = NORMAL');
-      },
+      // readers proceed while the single writer commits. Exclusive locking is set before
+      // the first access, so the WAL index lives in the process, not in a shared file, and
+      // a statement takes no file lock (DatabaseSettings.sqliteLocking).
+      prepareDatabase: (db: { pragma(s: string): unknown }) => prepareSqlite(db, settings),
     };
   }
   return {

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { databaseConfig } from '../config/configuration';
-import { buildDataSourceOptions, runMigrations } from './data-source';
+import { buildDataSourceOptions, DatabaseInUseError, runMigrations } from './data-source';
 import { UnitOfWork } from './unit-of-work';
 
 @Global()
@@ -11,7 +11,11 @@ import { UnitOfWork } from './unit-of-work';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
-      useFactory: (db: ConfigType<typeof databaseConfig>) => buildDataSourceOptions(db),
+      useFactory: (db: ConfigType<typeof databaseConfig>) => ({
+        ...buildDataSourceOptions(db),
+        // A database another process holds will not come free by retrying for half a minute.
+        toRetry: (error: unknown) => !(error instanceof DatabaseInUseError),
+      }),
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
         const settings = databaseConfig();

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -19,6 +20,12 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Settings for this app only (restored on close). */
   env?: Record<string, string | undefined>;
+  /**
+   * For a second app open beside the file's first: on SQLite it gets a fresh database file
+   * of its own, as the running service holds its file (SQLITE_LOCKING=exclusive); on
+   * PostgreSQL it shares the file's schema.
+   */
+  alongside?: boolean;
   /** Extra overrides on the testing module (e.g. a provider swapped for a test). */
   customize?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -29,7 +36,11 @@ export interface TestAppOptions {
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const saved: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(options.env ?? {})) {
+  const env = { ...options.env };
+  if (options.alongside && process.env.DATABASE_URL?.startsWith('sqlite:')) {
+    env.DATABASE_URL = `${process.env.DATABASE_URL.replace(/\.sqlite$/, '')}_${randomBytes(4).toString('hex')}.sqlite`;
+  }
+  for (const [key, value] of Object.entries(env)) {
     saved[key] = process.env[key];
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
