@@ -54,22 +54,18 @@ async function main(): Promise<void> {
     const asTs = (v: string | Date) => (v instanceof Date ? ts(v) : v);
     const queries: HotQuery[] = [
       {
-        name: 'session + user by session id (every authenticated request)',
-        where: 'SessionService.findLive',
-        sql: `SELECT s.*, u.* FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${p(1)}`,
+        name: 'session + user + the user\'s entitlements by session id (every authenticated request; /me, /verify, /connect/check answer from it)',
+        where: 'SessionService.findLive (UserEntitlementsColumn)',
+        sql: pg
+          ? `SELECT s.*, u.*, (SELECT COALESCE(json_agg(json_build_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC), '[]'::json) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${p(1)}`
+          : `SELECT s.*, u.*, (SELECT json_group_array(json_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${p(1)}`,
         params: [sample.session_id],
       },
       {
-        name: 'entitlements by user (/me, /verify, login answer)',
-        where: 'ProfileService.entitlements, AuthService.complete',
+        name: 'entitlements by user (login answer)',
+        where: 'AuthService.complete',
         sql: `SELECT * FROM service_entitlements e WHERE e.user_id = ${p(1)} ORDER BY e.created_at ASC`,
         params: [sample.user_id],
-      },
-      {
-        name: 'entitlement of one service (/connect/check)',
-        where: 'EntitlementService.check',
-        sql: `SELECT * FROM service_entitlements e WHERE e.user_id = ${p(1)} AND e.service = ${p(2)} LIMIT 1`,
-        params: [sample.user_id, 'DROP'],
       },
       {
         name: 'user by email (login)',

@@ -1,5 +1,6 @@
 import { User } from '../src/auth/entities/user.entity';
 import { Messages } from '../src/common/messages';
+import { givenAdmin } from './support/admin';
 import { bearer, givenUser, nextTotpCode, auditEvents } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
@@ -18,6 +19,42 @@ describe('Auth: profile, password and 2FA', () => {
     t.http().post('/api/auth/login').set('X-Forwarded-For', ip).send({ email, password });
 
   describe('GET /api/auth/me', () => {
+    // /me, /verify and /connect/check answer from the entitlements read in the token check's
+    // own statement (a JSON column); they must be exactly what GET /api/services reads.
+    it('answers the same entitlements as GET /api/services, every field, after administrators set them', async () => {
+      const admin = await givenAdmin(t);
+      const u = await givenUser(t);
+      const set = (body: object) => t.http().patch(`/api/admin/users/${u.id}`).set(bearer(admin.token)).send(body).expect(200);
+      await set({ service: 'VAULT', tier: 'enterprise', isPremium: true, accessFlags: { sso: true, seats: 12, nested: { a: [1, 'two'] } } });
+      t.clock.advance(1500);
+      await set({ service: 'DROP', tier: 'free', metadata: { note: 'é ü "quoted"' }, customStorageLimit: 2147483647, customApiKeyLimit: 0 });
+      await t.http().post('/api/connect/disconnect').set(bearer(u.token)).send({ service: 'DROP' }).expect(200);
+
+      const listed = (await t.http().get('/api/services').set(bearer(u.token)).expect(200)).body.entitlements;
+      expect(listed.map((e: { service: string }) => e.service)).toEqual(['VAULT', 'DROP']);
+      const me = await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
+      expect(me.body.user.serviceAccess).toEqual(listed);
+      const verified = await t.http().post('/api/auth/verify').send({ token: u.token }).expect(200);
+      expect(verified.body.services).toEqual(listed);
+      expect((await t.http().get('/api/connect/check?service=VAULT').set(bearer(u.token)).expect(200)).body).toEqual({
+        connected: true,
+        service: 'VAULT',
+        tier: 'enterprise',
+        isPremium: true,
+      });
+      expect((await t.http().get('/api/connect/check?service=DROP').set(bearer(u.token)).expect(200)).body).toEqual({
+        connected: false,
+        service: 'DROP',
+        tier: 'free',
+        isPremium: false,
+      });
+      expect((await t.http().get('/api/connect/check?service=MAILS').set(bearer(u.token)).expect(200)).body).toEqual({
+        connected: false,
+        service: 'MAILS',
+        message: Messages.noEntitlement,
+      });
+    });
+
     it('answers the user with flags, service access and recovery codes left', async () => {
       const u = await givenUser(t, { displayName: 'Me' });
       const res = await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);

@@ -1,4 +1,5 @@
 import { User } from '../src/auth/entities/user.entity';
+import { SessionService } from '../src/auth/session.service';
 import { AuditContext } from '../src/audit/audit-context';
 import { AuditService } from '../src/audit/audit.service';
 import { UnitOfWork } from '../src/database/unit-of-work';
@@ -23,6 +24,17 @@ describe('UnitOfWork: one transaction per change, carried by the async call chai
   });
 
   const displayNameOf = async (id: string) => (await t.dataSource.getRepository(User).findOneByOrFail({ id })).displayName;
+
+  it('the token check reads the same session, user and entitlements inside a transaction as outside one', async () => {
+    const u = await givenUser(t);
+    const [, payload] = u.token.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sid: string; jti: string };
+    const sessions = t.app.get(SessionService);
+    const outside = await sessions.findLive(claims.sid, claims.jti);
+    const inside = await uow.run(() => sessions.findLive(claims.sid, claims.jti));
+    expect(outside?.session.user.email).toBe(u.email);
+    expect(inside).toEqual(outside);
+  });
 
   it('outside run() there is no transaction and `manager` is the data source’s', async () => {
     expect(uow.inTransaction).toBe(false);

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { Entitlement } from '../connect/entities/entitlement.entity';
 import type { Session } from './entities/session.entity';
 import type { User } from './entities/user.entity';
 
@@ -6,4 +7,6 @@ import type { User } from './entities/user.entity';
 export interface AuthenticatedRequest extends Request {
   user?: User;
   session?: Session;
+  /** The user's entitlements, read in the same statement as the session (SessionService.findLive). */
+  entitlements?: Entitlement[];
 }

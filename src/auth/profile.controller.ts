@@ -4,7 +4,8 @@ import { Audit } from '../audit/audit.decorator';
 import { ErrorResponse } from '../common/error-response.dto';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
 import { AllowRestricted } from './decorators/allow-restricted.decorator';
-import { CurrentSession, CurrentUser } from './decorators/current-user.decorator';
+import type { Entitlement } from '../connect/entities/entitlement.entity';
+import { CurrentEntitlements, CurrentSession, CurrentUser } from './decorators/current-user.decorator';
 import { ChangePasswordDto, UpdateProfileDto } from './dto/auth-requests.dto';
 import { MeResponse, ProfileResponse, SuccessMessageResponse } from './dto/auth-responses.dto';
 import type { Session } from './entities/session.entity';
@@ -22,8 +23,8 @@ export class ProfileController {
   @AllowRestricted()
   @ApiOperation({ summary: 'The caller, with flags and service access' })
   @ApiOkResponse({ type: MeResponse })
-  me(@CurrentUser() user: User): Promise<MeResponse> {
-    return this.profile.me(user);
+  me(@CurrentUser() user: User, @CurrentEntitlements() entitlements: Entitlement[]): Promise<MeResponse> {
+    return this.profile.me(user, entitlements);
   }
 
   @Patch('me')

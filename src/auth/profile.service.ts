@@ -6,9 +6,7 @@ import { Clock } from '../common/clock';
 import { Messages } from '../common/messages';
 import { storageConfig } from '../config/configuration';
 import { toEntitlementDto } from '../connect/dto/entitlement.dto';
-import { Entitlement } from '../connect/entities/entitlement.entity';
-import { EntitlementQueries } from '../connect/entitlement-queries';
-import { DataSource } from 'typeorm';
+import type { Entitlement } from '../connect/entities/entitlement.entity';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { ChangePasswordDto, UpdateProfileDto } from './dto/auth-requests.dto';
 import type { MeResponse, ProfileResponse, SuccessMessageResponse, VerifyResponse } from './dto/auth-responses.dto';
@@ -32,18 +30,11 @@ export class ProfileService {
     private readonly auditContext: AuditContext,
     private readonly clock: Clock,
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
-    dataSource: DataSource,
-  ) {
-    this.entitlementQueries = new EntitlementQueries(dataSource);
-  }
+  ) {}
 
-  private readonly entitlementQueries: EntitlementQueries;
-
-  async me(user: User): Promise<MeResponse> {
-    const [entitlements, remaining] = await Promise.all([
-      this.entitlements(user.id),
-      user.twoFactorEnabled ? this.totp.remainingRecoveryCodes(user.id) : Promise.resolve(0),
-    ]);
+  /** The user and entitlements the JWT guard read; recovery codes are counted only with 2FA on. */
+  async me(user: User, entitlements: Entitlement[]): Promise<MeResponse> {
+    const remaining = user.twoFactorEnabled ? await this.totp.remainingRecoveryCodes(user.id) : 0;
     return { user: mapMe(user, entitlements, remaining, this.clock.nowMs()) };
   }
 
@@ -101,8 +92,9 @@ export class ProfileService {
   async verify(token: string | undefined): Promise<VerifyResponse> {
     if (!token) throw new BadRequestException(Messages.tokenRequired);
     const claims = this.tokens.verifyAccess(token, this.clock.nowMs());
-    const session = claims ? await this.sessions.findLive(claims.sid, claims.jti) : null;
-    if (!claims || !session?.user || session.userId !== claims.sub) throw new UnauthorizedException(Messages.invalidToken);
+    const live = claims ? await this.sessions.findLive(claims.sid, claims.jti) : null;
+    if (!claims || !live || live.session.userId !== claims.sub) throw new UnauthorizedException(Messages.invalidToken);
+    const { session } = live;
     const user = session.user;
     const nowMs = this.clock.nowMs();
     const restriction = restrictionOf(user, nowMs);
@@ -115,11 +107,6 @@ export class ProfileService {
       disabled: user.disabled,
     };
     if (restriction) return { valid: false, reason: restriction, payload };
-    const entitlements = await this.entitlements(user.id);
-    return { valid: true, payload, services: entitlements.map(toEntitlementDto) };
-  }
-
-  private entitlements(userId: string): Promise<Entitlement[]> {
-    return this.entitlementQueries.byUser(this.uow.manager, userId);
+    return { valid: true, payload, services: live.entitlements.map(toEntitlementDto) };
   }
 }

@@ -6,6 +6,8 @@ import { Clock } from '../common/clock';
 import { DataProtector } from '../common/crypto/data-protector';
 import { sha256Hex } from '../common/crypto/hash';
 import { securityConfig } from '../config/configuration';
+import { UserEntitlementsColumn } from '../connect/user-entitlements-column';
+import type { Entitlement } from '../connect/entities/entitlement.entity';
 import { HotQuery } from '../database/hot-query';
 import { rawEntityReader } from '../database/raw-entity';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -18,6 +20,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** lastUsedAt and the sliding expiry are written at most this often per session. */
 export const TOUCH_INTERVAL_MS = 60 * 1000;
 const CLEANUP_BATCH = 500;
+
+/** What a live token names: its session, the session's user, and the user's entitlements, read together. */
+export interface LiveSession {
+  session: Session & { user: User };
+  entitlements: Entitlement[];
+}
 
 export interface IssuedSession {
   session: Session;
@@ -41,19 +49,25 @@ export class SessionService {
     this.lifetimeMs = config.sessionExpiresDays * DAY_MS;
     const session = rawEntityReader(dataSource, Session, 's');
     const user = rawEntityReader(dataSource, User, 'u');
+    const entitlements = new UserEntitlementsColumn(dataSource);
     const param = dataSource.options.type === 'postgres' ? '$1' : '?';
     this.liveLookup = {
       query: new HotQuery(
         dataSource,
         'nullpass_session_live',
-        `SELECT ${session.select}, ${user.select} FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${param}`,
+        `SELECT ${session.select}, ${user.select}, ${entitlements.select('u', 'entitlements')} ` +
+          `FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${param}`,
       ),
-      read: (row) => Object.assign(session.read(row), { user: user.read(row) }),
+      // Read as an array: the session's columns, the user's, then the entitlements.
+      read: (row) => ({
+        session: Object.assign(session.readAt(row, 0), { user: user.readAt(row, session.width) }),
+        entitlements: entitlements.read(row[session.width + user.width]),
+      }),
     };
   }
 
-  /** The query of every authenticated request, built once (see rawEntityReader). */
-  private readonly liveLookup: { query: HotQuery; read: (row: Record<string, unknown>) => Session };
+  /** The statement of every authenticated request, built once (see rawEntityReader). */
+  private readonly liveLookup: { query: HotQuery; read: (row: readonly unknown[]) => LiveSession };
 
   /**
    * Seed 004's session management: a live session of the same user from the same IP is
@@ -106,24 +120,29 @@ export class SessionService {
   }
 
   /**
-   * The session a token names, with its user, if it is still live and the token's jti
-   * is the session's: what makes logout, revocation and deletion take effect on the
-   * very next request on every instance (flaw 1).
+   * The session a token names, with its user and the user's entitlements (one statement),
+   * if it is still live and the token's jti is the session's: what makes logout,
+   * revocation and deletion take effect on the very next request on every instance (flaw 1).
    */
-  async findLive(sessionId: string, jti: string): Promise<Session | null> {
+  async findLive(sessionId: string, jti: string): Promise<LiveSession | null> {
     if (!UUID.test(sessionId)) return null;
-    const rows = await this.liveLookup.query.rows(this.uow.manager, [sessionId]);
+    const rows = await this.liveLookup.query.arrays(this.uow.manager, [sessionId]);
     if (!rows.length) return null;
-    const session = this.liveLookup.read(rows[0]);
-    if (session.expiresAt.getTime() <= this.clock.nowMs()) return null;
-    if (session.jtiHash !== sha256Hex(jti)) return null;
-    return session;
+    const live = this.liveLookup.read(rows[0]);
+    if (live.session.expiresAt.getTime() <= this.clock.nowMs()) return null;
+    if (live.session.jtiHash !== sha256Hex(jti)) return null;
+    return live;
+  }
+
+  /** Whether `touch` would write: on most requests it would not, and they skip the call. */
+  touchDue(session: Session): boolean {
+    return this.clock.nowMs() - session.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS;
   }
 
   /** Slides the expiry forward, at most once a minute per session. */
   async touch(session: Session): Promise<void> {
+    if (!this.touchDue(session)) return;
     const now = this.clock.nowMs();
-    if (now - session.lastUsedAt.getTime() < TOUCH_INTERVAL_MS) return;
     const lastUsedAt = new Date(now);
     const expiresAt = new Date(now + this.lifetimeMs);
     await this.uow.manager.getRepository(Session).update({ id: session.id }, { lastUsedAt, expiresAt });

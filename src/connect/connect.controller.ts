@@ -10,13 +10,14 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
-import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { CurrentEntitlements, CurrentUser } from '../auth/decorators/current-user.decorator';
 import type { User } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
 import { ConnectionCheckResponse, ConnectionResponse, ServiceBodyDto, ServiceQueryDto } from './dto/connect.dto';
 import { EntitlementService } from './entitlement.service';
+import type { Entitlement } from './entities/entitlement.entity';
 
 const SERVICE_ERRORS = `${Messages.serviceRequired}, or ${Messages.invalidService}`;
 
@@ -90,7 +91,7 @@ export class ConnectController {
     },
   })
   @ApiBadRequestResponse({ type: ErrorResponse, description: SERVICE_ERRORS, example: { error: Messages.serviceRequired } })
-  check(@CurrentUser() user: User, @Query() query: ServiceQueryDto): Promise<ConnectionCheckResponse> {
-    return this.entitlements.check(user.id, query.service);
+  check(@CurrentEntitlements() entitlements: Entitlement[], @Query() query: ServiceQueryDto): ConnectionCheckResponse {
+    return this.entitlements.check(entitlements, query.service);
   }
 }

@@ -1,12 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { lockUser } from '../account/locked-user';
 import { AuditContext } from '../audit/audit-context';
 import { Clock } from '../common/clock';
 import { Messages } from '../common/messages';
 import type { ServiceName } from '../common/services';
 import { UnitOfWork } from '../database/unit-of-work';
-import { EntitlementQueries } from './entitlement-queries';
 import type { ConnectionCheckResponse, ConnectionResponse, EntitlementListResponse, EntitlementResponse } from './dto/connect.dto';
 import { toEntitlementDto } from './dto/entitlement.dto';
 import { Entitlement } from './entities/entitlement.entity';
@@ -24,16 +23,11 @@ export type EntitlementChanges = Partial<
  */
 @Injectable()
 export class EntitlementService {
-  private readonly queries: EntitlementQueries;
-
   constructor(
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly auditContext: AuditContext,
-    dataSource: DataSource,
-  ) {
-    this.queries = new EntitlementQueries(dataSource);
-  }
+  ) {}
 
   async list(userId: string, service?: ServiceName): Promise<EntitlementListResponse> {
     const rows = await this.uow.manager.getRepository(Entitlement).find({
@@ -43,8 +37,9 @@ export class EntitlementService {
     return { entitlements: rows.map(toEntitlementDto) };
   }
 
-  async check(userId: string, service: ServiceName): Promise<ConnectionCheckResponse> {
-    const row = await this.queries.byUserAndService(this.uow.manager, userId, service);
+  /** From the entitlements the JWT guard read with the session (no query of its own). */
+  check(entitlements: readonly Entitlement[], service: ServiceName): ConnectionCheckResponse {
+    const row = entitlements.find((e) => e.service === service);
     if (!row) return { connected: false, service, message: Messages.noEntitlement };
     return { connected: row.connected, service, tier: row.tier, isPremium: row.isPremium };
   }

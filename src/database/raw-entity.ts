@@ -3,8 +3,14 @@ import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 export interface RawEntityReader<T> {
   /** `alias.col AS alias_col, …` for every column of the entity. */
   select: string;
+  /** `'alias_col', alias.col, …`: the arguments of a JSON object function giving the same keys. */
+  jsonPairs: string;
   /** The entity from one raw row, each value converted as TypeORM itself would. */
   read(row: Record<string, unknown>): T;
+  /** How many values `select` selects. */
+  width: number;
+  /** The entity from a row read as an array (HotQuery.arrays), its values from `offset` on. */
+  readAt(row: readonly unknown[], offset: number): T;
 }
 
 /**
@@ -27,11 +33,21 @@ export function rawEntityReader<T extends ObjectLiteral>(
     .map((column) => ({ column, key: `${alias}_${column.databaseName}` }));
   return {
     select: columns.map(({ column, key }) => `${q(alias)}.${q(column.databaseName)} AS ${q(key)}`).join(', '),
+    jsonPairs: columns.map(({ column, key }) => `'${key}', ${q(alias)}.${q(column.databaseName)}`).join(', '),
     read: (row) => {
       // As TypeORM's own hydration does: no constructor (its field initialisers would, e.g., make a UUID).
       const entity = metadata.create(undefined, { fromDeserializer: true }) as T;
       for (const { column, key } of columns) {
         (entity as Record<string, unknown>)[column.propertyName] = ds.driver.prepareHydratedValue(row[key], column);
+      }
+      return entity;
+    },
+    width: columns.length,
+    readAt: (row, offset) => {
+      const entity = metadata.create(undefined, { fromDeserializer: true }) as T;
+      for (let i = 0; i < columns.length; i++) {
+        const { column } = columns[i];
+        (entity as Record<string, unknown>)[column.propertyName] = ds.driver.prepareHydratedValue(row[offset + i], column);
       }
       return entity;
     },

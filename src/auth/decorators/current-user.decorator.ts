@@ -10,3 +10,8 @@ export const CurrentUser = createParamDecorator(
 export const CurrentSession = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<AuthenticatedRequest>().session,
 );
+
+/** The user's entitlements, read with the session by the JWT guard (no second query). */
+export const CurrentEntitlements = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<AuthenticatedRequest>().entitlements,
+);

@@ -32,13 +32,15 @@ export class JwtAuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(req.headers.authorization);
     const claims = token ? this.tokens.verifyAccess(token, this.clock.nowMs()) : null;
-    const session = claims ? await this.sessions.findLive(claims.sid, claims.jti) : null;
-    if (!claims || !session || !session.user || session.userId !== claims.sub) {
+    const live = claims ? await this.sessions.findLive(claims.sid, claims.jti) : null;
+    if (!claims || !live || live.session.userId !== claims.sub) {
       throw new UnauthorizedException(Messages.unauthorized);
     }
-    await this.sessions.touch(session);
+    const { session } = live;
+    if (this.sessions.touchDue(session)) await this.sessions.touch(session);
     req.user = session.user;
     req.session = session;
+    req.entitlements = live.entitlements;
 
     const restriction = restrictionOf(session.user, this.clock.nowMs());
     if (restriction && !this.reflector.getAllAndOverride<boolean>(ALLOW_RESTRICTED_KEY, targets)) {
