@@ -3,7 +3,6 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createVerifier } from 'fast-jwt';
 import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
-import { sha256Hex } from '../common/crypto/hash';
 import { securityConfig } from '../config/configuration';
 
 export const PENDING_TOKEN_TTL_SECONDS = 5 * 60;
@@ -65,9 +64,6 @@ export class TokenService {
         ignoreNotBefore: true,
         cache: VERIFIED_TOKEN_CACHE_SIZE,
         cacheTTL: VERIFIED_TOKEN_CACHE_TTL_MS,
-        // Only HS256 is accepted, so the key is its SHA-256 (fast-jwt's default decodes the
-        // header on every call to pick the hash for the algorithm).
-        cacheKeyBuilder: sha256Hex,
       }),
     );
   }
