@@ -79,6 +79,7 @@ async function runOne(scenario: Scenario, options: BenchOptions, argv: string[],
     options: {
       duration: options.duration,
       warmup: options.warmup,
+      rounds: options.rounds,
       connections: options.connections,
       loginConnections: options.loginConnections,
       stormConnections: options.stormConnections,
@@ -106,7 +107,7 @@ async function runOne(scenario: Scenario, options: BenchOptions, argv: string[],
   if (result.error) console.log(`  ERROR: ${result.error}`);
   console.log(
     `  (${result.machine.cores} cores, load average ${before.join(' ')} before / ${result.loadAverageAfter.join(' ')} after, ` +
-      `${options.duration} s per phase after ${options.warmup} s warm-up)`,
+      `${options.duration} s per phase after ${options.warmup} s warm-up; a load and its baseline in ${options.rounds} interleaved slices)`,
   );
   // A failed run does not overwrite the last good result file.
   if (options.write && result.status !== 'error') console.log(`  → ${writeResult(options.resultsDir, result)}`);

@@ -53,6 +53,8 @@ export interface Measurement {
   otherCores: number | null;
   /** CPU cores the load generator (this runner) used. */
   loadGeneratorCores: number;
+  /** Set when measured in slices interleaved with other loads (measureInterleaved). */
+  interleaved?: { rounds: number; sliceS: number };
 }
 
 /** Latencies collected per response: exact percentiles instead of autocannon's whole milliseconds. */
@@ -89,6 +91,8 @@ function fire(
   spec: LoadSpec,
   duration: number,
   recorder?: LatencyRecorder,
+  /** Latencies of responses in the first `settleMs` are not recorded (throughput still counts them). */
+  settleMs = 0,
 ): { instance: autocannon.Instance; done: Promise<autocannon.Result> } {
   assertLoopback(target.baseUrl);
   let next = 0;
@@ -121,8 +125,9 @@ function fire(
     (err, result) => (err ? rejectDone(err) : resolveDone(result)),
   );
   if (recorder) {
+    const recordFrom = performance.now() + settleMs;
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) recorder.add(responseTime);
+      if (statusCode >= 200 && statusCode < 300 && (settleMs === 0 || performance.now() >= recordFrom)) recorder.add(responseTime);
     });
   }
   // Bounded: autocannon stops itself after `duration`; this is the backstop.
@@ -181,6 +186,90 @@ export async function measureTogether(target: ServerProcess, specs: LoadSpec[]):
       cpuCores: stats.cpuCores,
       otherCores: stats.otherCores,
       loadGeneratorCores: stats.loadGeneratorCores,
+    };
+  });
+}
+
+/**
+ * Loads measured one after another in short slices, round after round (A B C A B C …), each
+ * against its own target (one app, or one process per baseline). This machine's speed drifts
+ * within minutes (on 2026-12-02 the same /api/health moved 2 506–4 918 req/s between runs), so
+ * phases run back to back compare different machines; interleaved, each load sees the same mix
+ * of fast and slow periods and their ratio compares like with like. Every warm-up first
+ * (discarded); then `rounds` slices of duration ÷ rounds seconds per load; latencies of a
+ * slice's first SLICE_SETTLE_S seconds are not recorded. Throughput is the
+ * 2xx responses over the slices' seconds; latency percentiles over all of them; peak RSS the
+ * highest of any slice; CPU the time-weighted mean.
+ */
+export const SLICE_SETTLE_S = 0.5;
+
+export async function measureInterleaved(loads: Array<{ target: ServerProcess; spec: LoadSpec }>, rounds: number): Promise<Measurement[]> {
+  for (const { target, spec } of loads) if (spec.warmup > 0) await fire(target, spec, spec.warmup).done;
+  const acc = loads.map(() => ({
+    recorder: new LatencyRecorder(),
+    seconds: 0,
+    ok: 0,
+    responses: 0,
+    errors: 0,
+    timeouts: 0,
+    statusCodes: {} as Record<string, number>,
+    peakRssMb: null as number | null,
+    hwmMb: null as number | null,
+    cpu: 0,
+    other: 0,
+    loadGenerator: 0,
+  }));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, { target, spec }] of loads.entries()) {
+      const a = acc[i];
+      const monitor = new ProcessMonitor(target.pid);
+      const started = process.hrtime.bigint();
+      // A slice opens fresh connections: the latency of its first moments stands for the switch
+      // between loads, not for the load, and is left out (its responses still count as throughput).
+      const result = await fire(target, spec, spec.duration / rounds, a.recorder, SLICE_SETTLE_S * 1000).done;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const stats = monitor.stop();
+      a.seconds += seconds;
+      for (const [code, { count }] of Object.entries(result.statusCodeStats)) {
+        a.statusCodes[code] = (a.statusCodes[code] ?? 0) + count;
+        a.responses += count;
+        if (code.startsWith('2')) a.ok += count;
+      }
+      a.errors += result.errors;
+      a.timeouts += result.timeouts;
+      if (stats.peakRssMb !== null) a.peakRssMb = Math.max(a.peakRssMb ?? 0, stats.peakRssMb);
+      a.hwmMb = stats.hwmMb ?? a.hwmMb;
+      a.cpu += (stats.cpuCores ?? 0) * seconds;
+      a.other += (stats.otherCores ?? 0) * seconds;
+      a.loadGenerator += stats.loadGeneratorCores * seconds;
+    }
+  }
+  return loads.map(({ spec }, i) => {
+    const a = acc[i];
+    const p = a.recorder.percentiles();
+    return {
+      label: spec.label,
+      path: spec.path,
+      method: spec.method ?? 'GET',
+      connections: spec.connections,
+      durationS: spec.duration,
+      rps: a.ok / a.seconds,
+      rpsAll: a.responses / a.seconds,
+      requests: a.responses,
+      p50Ms: p.p50,
+      p90Ms: p.p90,
+      p99Ms: p.p99,
+      maxMs: p.max,
+      non2xx: a.responses - a.ok,
+      errors: a.errors,
+      timeouts: a.timeouts,
+      statusCodes: a.statusCodes,
+      peakRssMb: a.peakRssMb,
+      hwmMb: a.hwmMb,
+      cpuCores: a.cpu / a.seconds,
+      otherCores: a.other / a.seconds,
+      loadGeneratorCores: a.loadGenerator / a.seconds,
+      interleaved: { rounds, sliceS: spec.duration / rounds },
     };
   });
 }

@@ -10,6 +10,8 @@ export interface BenchOptions {
   duration: number;
   /** Seconds of unmeasured load before each phase (JIT, pools, caches). */
   warmup: number;
+  /** A load and its baseline are measured in this many interleaved slices each (1: one whole phase each). */
+  rounds: number;
   /** autocannon connections for the throughput phases. */
   connections: number;
   /** Connections of the login phases (bcrypt-bound: a few more than the thread pool is enough). */
@@ -45,6 +47,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --scenario <name>           run one scenario (repeat or comma-separate for several; default: all)
   --duration <s>              measured seconds per phase (default 10)
   --warmup <s>                unmeasured seconds before each phase (default 2)
+  --rounds <n>                a load and its baseline alternate in n slices of duration/n seconds
+                              (default 5; 1: each one whole phase, one after the other)
   --connections <n>           autocannon connections of the throughput phases (default 50)
   --login-connections <n>     connections of the login phases (default 8)
   --storm-connections <n>     connections of GET /api/auth/me during the login storm (default 10)
@@ -95,6 +99,7 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
       scenario: { type: 'string', multiple: true },
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      rounds: { type: 'string' },
       connections: { type: 'string' },
       'login-connections': { type: 'string' },
       'storm-connections': { type: 'string' },
@@ -132,6 +137,7 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
     scenarios: (values.scenario ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
     duration: intIn('duration', values.duration, 10, 1, 600),
     warmup: intIn('warmup', values.warmup, 2, 0, 60),
+    rounds: intIn('rounds', values.rounds, 5, 1, 100),
     connections: intIn('connections', values.connections, 50, 1, 1000),
     loginConnections: intIn('login-connections', values['login-connections'], 8, 1, 200),
     stormConnections: intIn('storm-connections', values['storm-connections'], 10, 1, 1000),

@@ -99,7 +99,7 @@ export interface ResultFile {
   /** Cores other processes used just before the start (with --quiet-wait). */
   otherCoresBefore: number | null;
   loadAverageAfter: number[];
-  options: Pick<BenchOptions, 'duration' | 'warmup' | 'connections' | 'loginConnections' | 'stormConnections' | 'bcryptRounds' | 'users'> & {
+  options: Pick<BenchOptions, 'duration' | 'warmup' | 'rounds' | 'connections' | 'loginConnections' | 'stormConnections' | 'bcryptRounds' | 'users'> & {
     seeded?: string;
     seededSchema?: string;
   };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { freshDatabase, openSeeded, type SeededDatabase } from './database';
-import { measure, measureFlow, measureTogether, type FlowSpec, type LoadSpec, type Measurement } from './load';
+import { measure, measureFlow, measureInterleaved, measureTogether, type FlowSpec, type LoadSpec, type Measurement } from './load';
 import type { BenchOptions } from './options';
 import { machineBusySeconds, onCleanup, runnerCpuSeconds, sampleProcess, startScriptNodeFlags, startServer, type ServerProcess } from './processes';
 
@@ -245,6 +245,18 @@ export class ScenarioContext {
 
   measureFlow(target: ServerProcess, spec: Omit<FlowSpec, 'duration' | 'warmup'> & Partial<FlowSpec>): Promise<Measurement> {
     return measureFlow(target, { duration: this.options.duration, warmup: this.options.warmup, ...spec });
+  }
+
+  /**
+   * Loads measured in interleaved slices (`--rounds`, lib/load.ts measureInterleaved), each on
+   * its own target: how a scenario compares a load with its baseline. `--rounds 1` measures
+   * them one after another as whole phases.
+   */
+  measureInterleaved(loads: Array<{ target: ServerProcess; spec: Omit<LoadSpec, 'duration' | 'warmup'> & Partial<LoadSpec> }>): Promise<Measurement[]> {
+    return measureInterleaved(
+      loads.map(({ target, spec }) => ({ target, spec: { duration: this.options.duration, warmup: this.options.warmup, ...spec } })),
+      this.options.rounds,
+    );
   }
 
   measureTogether(target: ServerProcess, specs: Array<Omit<LoadSpec, 'duration' | 'warmup'> & Partial<LoadSpec>>): Promise<Measurement[]> {

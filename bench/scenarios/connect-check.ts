@@ -30,15 +30,14 @@ export const scenario: Scenario = {
       return { status: 'unavailable', rows: [], targets: [], notes: [why] };
     }
 
-    ctx.log('baseline: /api/health');
-    const health = await ctx.measure(app, { label: HEALTH, path: '/api/health', connections });
-    ctx.log(CHECK);
-    const connect = await ctx.measure(app, {
-      label: CHECK,
-      path: PATH,
-      connections,
-      perConnection: (i) => ({ headers: bearerHeaders(users[i % users.length].token) }),
-    });
+    ctx.log(`/api/health (baseline) and ${CHECK}, interleaved in ${ctx.options.rounds} rounds`);
+    const [health, connect] = await ctx.measureInterleaved([
+      { target: app, spec: { label: HEALTH, path: '/api/health', connections } },
+      {
+        target: app,
+        spec: { label: CHECK, path: PATH, connections, perConnection: (i) => ({ headers: bearerHeaders(users[i % users.length].token) }) },
+      },
+    ]);
     const ratio = (connect.rps / health.rps) * 100;
     return {
       status: 'ok',

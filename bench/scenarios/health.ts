@@ -7,7 +7,8 @@ const APP = 'app GET /api/health';
 
 /**
  * GET /api/health of the built app against the framework's floor (a one-controller NestJS app)
- * and the machine's limit (a bare node:http server), each in its own process, one after another.
+ * and the machine's limit (a bare node:http server), each in its own process, their loads
+ * interleaved (ctx.measureInterleaved).
  */
 export const scenario: Scenario = {
   name: 'health',
@@ -19,20 +20,13 @@ export const scenario: Scenario = {
     const rows: Row[] = [];
     const spec = { path: '/api/health', connections };
 
+    // Idle memory of each alone, then the three loads interleaved (the other two sit idle meanwhile).
     ctx.log('bare node:http server');
     const bare = await ctx.startBaseline('bare-http');
     const bareIdle = await ctx.idleRssMb(bare);
-    const bareRun = await ctx.measure(bare, { ...spec, label: BARE });
-    await bare.stop();
-    rows.push(rowOf(bareRun, { idleRssMb: bareIdle }));
-
     ctx.log('minimal NestJS app');
     const minimal = await ctx.startBaseline('minimal-nest');
     const minimalIdle = await ctx.idleRssMb(minimal);
-    const minimalRun = await ctx.measure(minimal, { ...spec, label: MINIMAL });
-    await minimal.stop();
-    rows.push(rowOf(minimalRun, { idleRssMb: minimalIdle, baseline: BARE }));
-
     ctx.log('the built app');
     const app = await ctx.startApp({ label: 'health', bcryptRounds: 4 });
     const appAfterStart = await ctx.idleRssMb(app, 2000);
@@ -40,7 +34,16 @@ export const scenario: Scenario = {
     notes.push(`app RSS 2 s after start ${appAfterStart?.toFixed(1)} MB; idle (${IDLE_SETTLE_MS / 1000} s without requests) ${appIdle?.toFixed(1)} MB`);
     const answer = await call(app, 'GET', '/api/health');
     if (answer.text !== ctx.healthBody) notes.push(`the app's /api/health answered ${answer.text}, the baselines ${ctx.healthBody}`);
-    const appRun = await ctx.measure(app, { ...spec, label: APP });
+    ctx.log(`the three, interleaved in ${ctx.options.rounds} rounds`);
+    const [bareRun, minimalRun, appRun] = await ctx.measureInterleaved([
+      { target: bare, spec: { ...spec, label: BARE } },
+      { target: minimal, spec: { ...spec, label: MINIMAL } },
+      { target: app, spec: { ...spec, label: APP } },
+    ]);
+    await bare.stop();
+    await minimal.stop();
+    rows.push(rowOf(bareRun, { idleRssMb: bareIdle }));
+    rows.push(rowOf(minimalRun, { idleRssMb: minimalIdle, baseline: BARE }));
     rows.push(rowOf(appRun, { idleRssMb: appIdle, baseline: MINIMAL }));
 
     for (const m of [bareRun, minimalRun, appRun]) notes.push(...problemsOf(m));

@@ -31,15 +31,14 @@ export const scenario: Scenario = {
       if (probe.status !== 200) throw new Error(`${step.method} ${step.path} answered ${probe.status}: ${probe.text.slice(0, 200)}`);
     }
 
-    ctx.log('baseline: /api/health');
-    const health = await ctx.measure(app, { label: HEALTH, path: '/api/health', connections });
-    ctx.log(MIXED);
-    const mixed = await ctx.measure(app, {
-      label: MIXED,
-      path: '/api/auth/me',
-      connections,
-      perConnection: (i) => ({ headers: {}, requests: cycle(users[i % users.length], i) }),
-    });
+    ctx.log(`/api/health (baseline) and ${MIXED}, interleaved in ${ctx.options.rounds} rounds`);
+    const [health, mixed] = await ctx.measureInterleaved([
+      { target: app, spec: { label: HEALTH, path: '/api/health', connections } },
+      {
+        target: app,
+        spec: { label: MIXED, path: '/api/auth/me', connections, perConnection: (i) => ({ headers: {}, requests: cycle(users[i % users.length], i) }) },
+      },
+    ]);
     return {
       status: 'ok',
       rows: [rowOf(health), rowOf(mixed, { baseline: HEALTH })],

@@ -23,23 +23,24 @@ export const scenario: Scenario = {
     const probe = await call(app, 'POST', '/api/auth/verify', { json: { token: users[0].token } });
     if (probe.status !== 200) throw new Error(`verify answered ${probe.status}: ${probe.text}`);
 
-    ctx.log('baseline: /api/health');
-    const health = await ctx.measure(app, { label: HEALTH, path: '/api/health', connections });
-    ctx.log(ME);
-    const me = await ctx.measure(app, {
-      label: ME,
-      path: '/api/auth/me',
-      connections,
-      perConnection: (i) => ({ headers: bearerHeaders(users[i % users.length].token) }),
-    });
-    ctx.log(VERIFY);
-    const verify = await ctx.measure(app, {
-      label: VERIFY,
-      method: 'POST',
-      path: '/api/auth/verify',
-      connections,
-      perConnection: (i) => ({ headers: jsonHeaders, body: JSON.stringify({ token: users[i % users.length].token }) }),
-    });
+    ctx.log(`/api/health (baseline), ${ME} and ${VERIFY}, interleaved in ${ctx.options.rounds} rounds`);
+    const [health, me, verify] = await ctx.measureInterleaved([
+      { target: app, spec: { label: HEALTH, path: '/api/health', connections } },
+      {
+        target: app,
+        spec: { label: ME, path: '/api/auth/me', connections, perConnection: (i) => ({ headers: bearerHeaders(users[i % users.length].token) }) },
+      },
+      {
+        target: app,
+        spec: {
+          label: VERIFY,
+          method: 'POST',
+          path: '/api/auth/verify',
+          connections,
+          perConnection: (i) => ({ headers: jsonHeaders, body: JSON.stringify({ token: users[i % users.length].token }) }),
+        },
+      },
+    ]);
 
     const ratio = (m: { rps: number }): number => (m.rps / health.rps) * 100;
     return {
