@@ -185,7 +185,15 @@ describe('Foundation: HTTP conventions', () => {
         .set(bearer(u.token))
         .expect(200);
       expect(second.body.logs).toHaveLength(1);
+      expect(second.body.total).toBe(4); // the filter's total, on every page
       expect(second.body.nextCursor).toBeNull();
+      // Past the end: no rows, the same totals.
+      const past = await t.http().get('/api/audit?action=USER_UPDATE&offset=10').set(bearer(u.token)).expect(200);
+      expect(past.body).toMatchObject({ logs: [], total: 4, offset: 10, nextCursor: null });
+      const all = await t.http().get('/api/audit?offset=50').set(bearer(u.token)).expect(200);
+      expect(all.body).toMatchObject({ logs: [], total: 6, nextCursor: null }); // + USER_REGISTER, SESSION_CREATE
+      const none = await t.http().get('/api/audit?action=PASSWORD_CHANGE').set(bearer(u.token)).expect(200);
+      expect(none.body).toMatchObject({ logs: [], total: 0, nextCursor: null });
       const seen = new Set([...first.body.logs, ...second.body.logs].map((l: { id: string }) => l.id));
       expect(seen.size).toBe(4);
     });

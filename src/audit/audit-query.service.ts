@@ -23,6 +23,8 @@ export class AuditQueryService {
   private readonly pages: Record<Variant, HotQuery>;
   private readonly counts: Record<'all' | 'action', HotQuery>;
   private readonly createdAtColumn;
+  /** SQLite's positional parameters: the total's filter comes first. */
+  private readonly totalFirst: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -36,11 +38,17 @@ export class AuditQueryService {
       const p = () => (postgres ? `$${++n}` : '?');
       const where = [`a.user_id = ${p()}`];
       if (withAction) where.push(`a.action = ${p()}`);
+      if (count) return `SELECT COUNT(*) AS n FROM audit_logs a WHERE ${where.join(' AND ')}`;
+      // The page carries the total of the filter as a column (one statement, one round trip on
+      // PostgreSQL; an uncorrelated subquery, counted once): on PostgreSQL it names the page's own
+      // $1/$2, on SQLite its parameters come first (they are positional).
+      const total = postgres
+        ? `(SELECT COUNT(*) FROM audit_logs c WHERE c.user_id = $1${withAction ? ' AND c.action = $2' : ''})`
+        : `(SELECT COUNT(*) FROM audit_logs c WHERE c.user_id = ?${withAction ? ' AND c.action = ?' : ''})`;
       // A row-value comparison is an index condition on (user_id, created_at, id) on both
       // databases, so a page costs the same at any depth.
       if (byCursor) where.push(`(a.created_at, a.id) < (${p()}, ${p()})`);
-      if (count) return `SELECT COUNT(*) AS n FROM audit_logs a WHERE ${where.join(' AND ')}`;
-      return `SELECT ${this.reader.select} FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ${p()} OFFSET ${p()}`;
+      return `SELECT ${this.reader.select}, ${total} AS total FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ${p()} OFFSET ${p()}`;
     };
     const page = (name: Variant, withAction: boolean, byCursor: boolean) => new HotQuery(dataSource, `nullpass_audit_page_${name}`, sql(withAction, byCursor, false));
     this.pages = {
@@ -49,11 +57,13 @@ export class AuditQueryService {
       action_offset: page('action_offset', true, false),
       action_cursor: page('action_cursor', true, true),
     };
-    // COUNT(*), not COUNT(DISTINCT id): id is the primary key already.
+    // For a page with no rows (past the end), the total alone. COUNT(*), not COUNT(DISTINCT id):
+    // id is the primary key already.
     this.counts = {
       all: new HotQuery(dataSource, 'nullpass_audit_count_all', sql(false, false, true)),
       action: new HotQuery(dataSource, 'nullpass_audit_count_action', sql(true, false, true)),
     };
+    this.totalFirst = !postgres;
   }
 
   async list(userId: string, query: AuditQueryDto): Promise<AuditPageDto> {
@@ -66,11 +76,12 @@ export class AuditQueryService {
       : [];
     const variant: Variant = `${query.action ? 'action' : 'all'}_${cursor ? 'cursor' : 'offset'}`;
     const manager = this.dataSource.manager;
-    const [rows, count] = await Promise.all([
-      this.pages[variant].rows(manager, [...filter, ...after, limit + 1, offset]),
-      this.counts[query.action ? 'action' : 'all'].rows(manager, filter),
-    ]);
-    const total = Number(count[0]?.n ?? 0);
+    const rows = await this.pages[variant].rows(manager, [...(this.totalFirst ? filter : []), ...filter, ...after, limit + 1, offset]);
+    const total = rows.length
+      ? Number(rows[0].total)
+      : offset === 0 && !cursor
+        ? 0
+        : Number((await this.counts[query.action ? 'action' : 'all'].rows(manager, filter))[0]?.n ?? 0);
     const more = rows.length > limit;
     const logs = rows.slice(0, limit).map((row) => this.reader.read(row));
     const last = logs[logs.length - 1];
