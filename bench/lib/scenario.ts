@@ -209,12 +209,19 @@ export class ScenarioContext {
     if (!this.seeded) {
       const db = await openSeeded(this.options.seeded.url, this.options.seeded.schema);
       this.seeded = db;
-      this.stops.push(async () => {
-        this.seeded = undefined;
-        await db.close();
-      });
+      this.stops.push(() => this.closeSeededDb());
     }
     return this.seeded;
+  }
+
+  /**
+   * Done with the setup reads: before the app starts on a seeded SQLite file, which the app
+   * then holds (SQLITE_LOCKING=exclusive; an open connection would keep it from starting).
+   */
+  async closeSeededDb(): Promise<void> {
+    const db = this.seeded;
+    this.seeded = undefined;
+    if (db) await db.close();
   }
 
   /** A baseline server from dist/bench/baselines (bare-http, minimal-nest). */

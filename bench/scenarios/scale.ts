@@ -80,6 +80,7 @@ export const scenario: Scenario = {
     );
     const longToken = accessToken(jwtSecret, longLogUser[0].user_id, longLogUser[0].session_id, protector.jtiFor(longLogUser[0].session_id));
 
+    await ctx.closeSeededDb();
     const app = await ctx.startApp({ label: 'scale', bcryptRounds: Number.isFinite(cost) ? cost : 12, seeded: true, env: { JWT_SECRET: jwtSecret } });
     const probe = await call(app, 'GET', '/api/auth/me', { token: sampled[sampled.length - 1].token });
     if (probe.status !== 200) throw new Error(`/api/auth/me with a minted token answered ${probe.status}: ${probe.text.slice(0, 300)} (same --seed-ip-key as the seed?)`);
