@@ -137,6 +137,17 @@ function fire(
   return { instance, done };
 }
 
+/** What identifies a load in its Measurement. */
+function loadFields(spec: LoadSpec): Pick<Measurement, 'label' | 'path' | 'method' | 'connections' | 'durationS'> {
+  return { label: spec.label, path: spec.path, method: spec.method ?? 'GET', connections: spec.connections, durationS: spec.duration };
+}
+
+/** A recorder's percentiles as Measurement fields. */
+function latencyFields(recorder: LatencyRecorder): Pick<Measurement, 'p50Ms' | 'p90Ms' | 'p99Ms' | 'maxMs'> {
+  const p = recorder.percentiles();
+  return { p50Ms: p.p50, p90Ms: p.p90, p99Ms: p.p99, maxMs: p.max };
+}
+
 /** Warm-up (discarded), then the measured run with the target's memory and CPU watched. */
 export async function measure(target: ServerProcess, spec: LoadSpec): Promise<Measurement> {
   const [only] = await measureTogether(target, [spec]);
@@ -159,24 +170,16 @@ export async function measureTogether(target: ServerProcess, specs: LoadSpec[]):
   return settled.map((s, i) => {
     const result = (s as PromiseFulfilledResult<autocannon.Result>).value;
     const spec = specs[i];
-    const p = recorders[i].percentiles();
     const statusCodes: Record<string, number> = {};
     for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
     const total = Object.values(statusCodes).reduce((a, b) => a + b, 0);
     const ok = Object.entries(statusCodes).reduce((a, [code, n]) => (code.startsWith('2') ? a + n : a), 0);
     return {
-      label: spec.label,
-      path: spec.path,
-      method: spec.method ?? 'GET',
-      connections: spec.connections,
-      durationS: spec.duration,
+      ...loadFields(spec),
       rps: total ? (result.requests.average * ok) / total : 0,
       rpsAll: result.requests.average,
       requests: result.requests.total,
-      p50Ms: p.p50,
-      p90Ms: p.p90,
-      p99Ms: p.p99,
-      maxMs: p.max,
+      ...latencyFields(recorders[i]),
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
@@ -246,20 +249,12 @@ export async function measureInterleaved(loads: Array<{ target: ServerProcess; s
   }
   return loads.map(({ spec }, i) => {
     const a = acc[i];
-    const p = a.recorder.percentiles();
     return {
-      label: spec.label,
-      path: spec.path,
-      method: spec.method ?? 'GET',
-      connections: spec.connections,
-      durationS: spec.duration,
+      ...loadFields(spec),
       rps: a.ok / a.seconds,
       rpsAll: a.responses / a.seconds,
       requests: a.responses,
-      p50Ms: p.p50,
-      p90Ms: p.p90,
-      p99Ms: p.p99,
-      maxMs: p.max,
+      ...latencyFields(a.recorder),
       non2xx: a.responses - a.ok,
       errors: a.errors,
       timeouts: a.timeouts,
@@ -320,7 +315,6 @@ export async function measureFlow(target: ServerProcess, spec: FlowSpec): Promis
   const counts = await drive(spec.duration, recorder);
   const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const stats = monitor.stop();
-  const p = recorder.percentiles();
   const total = counts.ok + counts.failed + counts.errors;
   return {
     label: spec.label,
@@ -331,10 +325,7 @@ export async function measureFlow(target: ServerProcess, spec: FlowSpec): Promis
     rps: counts.ok / seconds,
     rpsAll: total / seconds,
     requests: total,
-    p50Ms: p.p50,
-    p90Ms: p.p90,
-    p99Ms: p.p99,
-    maxMs: p.max,
+    ...latencyFields(recorder),
     non2xx: counts.failed,
     errors: counts.errors,
     timeouts: 0,

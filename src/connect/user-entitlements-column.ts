@@ -21,7 +21,7 @@ export class UserEntitlementsColumn {
         ? dataSource
             .getMetadata(Entitlement)
             .columns.filter((c) => c.type === Col.timestamp)
-            .map((c) => `e_${c.databaseName}`)
+            .map((c) => this.reader.keyOf(c.propertyName))
         : [];
     const order = 'ORDER BY e.created_at ASC, e.service ASC';
     // Each element has the keys of a plain row (e_id, e_user_id, …), so it is read as one.

@@ -7,6 +7,8 @@ export interface RawEntityReader<T> {
   jsonPairs: string;
   /** The entity from one raw row, each value converted as TypeORM itself would. */
   read(row: Record<string, unknown>): T;
+  /** The key (`alias_col`) under which a property's column is selected. */
+  keyOf(propertyName: string): string;
   /** How many values `select` selects. */
   width: number;
   /** The entity from a row read as an array (HotQuery.arrays), its values from `offset` on. */
@@ -41,6 +43,11 @@ export function rawEntityReader<T extends ObjectLiteral>(
         (entity as Record<string, unknown>)[column.propertyName] = ds.driver.prepareHydratedValue(row[key], column);
       }
       return entity;
+    },
+    keyOf: (propertyName) => {
+      const found = columns.find(({ column }) => column.propertyName === propertyName);
+      if (!found) throw new Error(`${metadata.name} has no selected column ${propertyName}`);
+      return found.key;
     },
     width: columns.length,
     readAt: (row, offset) => {
