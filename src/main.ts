@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { ExpressHttpAdapter } from './common/express-http.adapter';
 import { appConfig, ConfigError, configWarnings, databaseConfig, validateAllConfig } from './config/configuration';
 import { assertDatabaseAvailable } from './database/data-source';
 
@@ -13,7 +14,10 @@ async function bootstrap(): Promise<void> {
   validateAllConfig();
   // On SQLite: a file another process holds is said in one line, before Nest starts.
   assertDatabaseAvailable(databaseConfig());
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, new ExpressHttpAdapter(), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
   configureApp(app);
   const logger = new NestLogger('Bootstrap');
   for (const warning of configWarnings()) logger.warn(warning);

@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Messages } from '../src/common/messages';
 import { bearer, givenUser } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
@@ -37,6 +38,26 @@ describe('Foundation: HTTP conventions', () => {
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(doc.body.paths['/api/auth/login']).toBeDefined();
     expect(doc.body.components.securitySchemes.bearer).toBeDefined();
+  });
+
+  it('builds each request and response on Express\'s prototypes from the start (Express 5 then re-parents nothing)', async () => {
+    const express = t.app.getHttpAdapter().getInstance() as { request: object; response: object };
+    const server = t.app.getHttpServer() as Server;
+    const seen: Array<[object | null, object | null]> = [];
+    // Runs before Express's own request listener, so it sees the objects as node:http made them.
+    const listener = (req: IncomingMessage, res: ServerResponse) => seen.push([Object.getPrototypeOf(req), Object.getPrototypeOf(res)]);
+    server.prependListener('request', listener);
+    try {
+      await t.http().get('/api/health').expect(200);
+      await t.http().post('/api/auth/login').send({ email: 'nobody@example.com', password: 'long-enough-password' }).expect(401);
+    } finally {
+      server.removeListener('request', listener);
+    }
+    expect(seen).toHaveLength(2);
+    for (const [req, res] of seen) {
+      expect(req).toBe(express.request);
+      expect(res).toBe(express.response);
+    }
   });
 
   describe('bad input is a 4xx JSON error, never a 500', () => {

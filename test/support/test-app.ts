@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock, ManualClock } from '../../src/common/clock';
+import { ExpressHttpAdapter } from '../../src/common/express-http.adapter';
 
 export interface TestApp {
   app: INestApplication;
@@ -50,7 +51,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   let builder = Test.createTestingModule({ imports: [AppModule] }).overrideProvider(Clock).useValue(clock);
   if (options.customize) builder = options.customize(builder);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+  const app = moduleRef.createNestApplication(new ExpressHttpAdapter(), { bodyParser: false, bufferLogs: true });
   configureApp(app);
   await app.init();
   const server = app.getHttpServer();
