@@ -104,7 +104,7 @@ export class AccountService {
   }
 
   private async updateUser(m: EntityManager, userId: string, changes: Partial<User>): Promise<void> {
-    const result = await m.getRepository(User).update({ id: userId }, { ...changes, updatedAt: this.clock.now() });
+    const result = await m.getRepository(User).update({ id: userId }, Object.assign({}, changes, { updatedAt: this.clock.now() }));
     if (!result.affected) throw new NotFoundException(Messages.userNotFound);
   }
 }

@@ -48,7 +48,7 @@ export class ProfileService {
     const previousAvatar = await this.uow.run(async (m) => {
       const before =
         changes.avatar !== undefined ? await m.getRepository(User).findOne({ select: { id: true, avatar: true }, where: { id: user.id } }) : null;
-      const result = await m.getRepository(User).update({ id: user.id }, { ...changes, updatedAt });
+      const result = await m.getRepository(User).update({ id: user.id }, Object.assign({}, changes, { updatedAt }));
       // deleted meanwhile (a concurrent delete-account): seed 003's answer, not an audit row for no one
       if (!result.affected) throw new NotFoundException(Messages.userNotFound);
       this.auditContext.add({ fields });
@@ -58,7 +58,7 @@ export class ProfileService {
     if (changes.avatar !== undefined && previousAvatar !== changes.avatar) {
       await removeStoredAvatar(this.storage.avatarDir, user.id, previousAvatar);
     }
-    return { user: mapProfile({ ...user, ...changes, updatedAt }) };
+    return { user: mapProfile(Object.assign({}, user, changes, { updatedAt })) };
   }
 
   /**

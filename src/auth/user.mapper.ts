@@ -16,20 +16,21 @@ export function mapPartialUser(u: User): PartialUserDto {
   return { id: u.id, email: u.email, displayName: u.displayName, avatar: u.avatar };
 }
 
+// Each shape extends the one before by adding to a fresh object (not `{ ...base, more }`,
+// which Node 20's V8 builds ~60 times slower: see the no-restricted-syntax rule in eslint.config.mjs).
 export function mapLoginUser(u: User): LoginUserDto {
-  return { ...mapRegisteredUser(u), avatar: u.avatar, twoFactorEnabled: u.twoFactorEnabled };
+  return Object.assign(mapRegisteredUser(u), { avatar: u.avatar, twoFactorEnabled: u.twoFactorEnabled });
 }
 
 export function mapProfile(u: User): ProfileDto {
-  return { ...mapLoginUser(u), updatedAt: u.updatedAt.toISOString() };
+  return Object.assign(mapLoginUser(u), { updatedAt: u.updatedAt.toISOString() });
 }
 
 export function mapMe(u: User, entitlements: Entitlement[], recoveryCodesRemaining: number, nowMs: number): MeDto {
-  return {
-    ...mapProfile(u),
+  return Object.assign(mapProfile(u), {
     banned: isBanned(u, nowMs),
     disabled: u.disabled,
     recoveryCodesRemaining,
     serviceAccess: entitlements.map(toEntitlementDto),
-  };
+  });
 }

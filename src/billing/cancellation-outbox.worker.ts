@@ -166,29 +166,29 @@ export class CancellationOutboxWorker implements OnApplicationBootstrap, OnModul
     if (outcome.result === 'done') {
       fields = { status: 'done', doneAt: now, lastError: outcome.note ?? null };
       this.counters.delivered += 1;
-      this.logger.log({ ...log, note: outcome.note }, 'Polar subscription cancelled');
+      this.logger.log(Object.assign({}, log, { note: outcome.note }), 'Polar subscription cancelled');
     } else if (outcome.result === 'dead' || attempts >= MAX_ATTEMPTS) {
       fields = { status: 'dead', lastError: outcome.error };
       this.counters.dead += 1;
       this.metrics.outboxGaveUp();
-      this.logger.error({ ...log, error: outcome.error }, 'Polar subscription cancellation given up: needs an operator');
+      this.logger.error(Object.assign({}, log, { error: outcome.error }), 'Polar subscription cancellation given up: needs an operator');
     } else {
       const nextAttemptAt = new Date(now.getTime() + retryDelayMs(attempts));
       fields = { nextAttemptAt, lastError: outcome.error };
       this.counters.retried += 1;
       this.metrics.outboxFailure();
-      this.logger.warn({ ...log, error: outcome.error, nextAttemptAt: nextAttemptAt.toISOString() }, 'Polar subscription cancellation will be retried');
+      this.logger.warn(Object.assign({}, log, { error: outcome.error, nextAttemptAt: nextAttemptAt.toISOString() }), 'Polar subscription cancellation will be retried');
     }
     try {
       await this.uow.run((m) =>
         m
           .getRepository(CancellationOutbox)
-          .update({ id: row.id, status: 'pending' }, { ...fields, attempts, claimedUntil: null, claimedBy: null, updatedAt: now }),
+          .update({ id: row.id, status: 'pending' }, Object.assign({}, fields, { attempts, claimedUntil: null, claimedBy: null, updatedAt: now })),
       );
     } catch (error) {
       // The claim expires and the row is delivered again: Polar's 404/already-canceled
       // answers make that harmless.
-      this.logger.error({ ...log, err: (error as Error).message }, 'could not record the outbox outcome');
+      this.logger.error(Object.assign({}, log, { err: (error as Error).message }), 'could not record the outbox outcome');
     }
   }
 

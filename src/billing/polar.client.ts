@@ -128,8 +128,7 @@ function asSubscription(body: unknown): PolarSubscription {
     !Number.isNaN(Date.parse(s.current_period_start)) &&
     (s.current_period_end == null || (typeof s.current_period_end === 'string' && !Number.isNaN(Date.parse(s.current_period_end))));
   if (!ok) throw new PolarError('invalid-response', 'Polar subscription answer is missing id, status or period');
-  return {
-    ...(s as PolarSubscription),
+  return Object.assign({}, s as PolarSubscription, {
     amount: typeof s.amount === 'number' ? s.amount : null,
     currency: typeof s.currency === 'string' ? s.currency : null,
     recurring_interval: typeof s.recurring_interval === 'string' ? s.recurring_interval : null,
@@ -137,5 +136,5 @@ function asSubscription(body: unknown): PolarSubscription {
     cancel_at_period_end: s.cancel_at_period_end === true,
     metadata: s.metadata && typeof s.metadata === 'object' ? s.metadata : {},
     product: s.product && typeof s.product === 'object' && typeof s.product.name === 'string' ? s.product : null,
-  };
+  });
 }

@@ -99,20 +99,14 @@ export class EntitlementService {
       const { row: before, created } = await this.ensure(m, targetId, service);
       const repo = m.getRepository(Entitlement);
       const fields = Object.keys(changes);
-      if (fields.length) await repo.update({ id: before.id }, { ...changes, updatedAt: this.clock.now() });
+      if (fields.length) await repo.update({ id: before.id }, Object.assign({}, changes, { updatedAt: this.clock.now() }));
       const after = await repo.findOneByOrFail({ id: before.id });
       const tierChanged = !created && before.tier !== after.tier;
       this.auditContext.subject(targetId, adminId);
       if (tierChanged) this.auditContext.action('SERVICE_TIER_CHANGE');
-      this.auditContext.add({
-        service,
-        tier: after.tier,
-        ...(tierChanged ? { previousTier: before.tier } : {}),
-        isPremium: after.isPremium,
-        created,
-        fields,
-        by: adminId,
-      });
+      const data: Record<string, unknown> = { service, tier: after.tier, isPremium: after.isPremium, created, fields, by: adminId };
+      if (tierChanged) data.previousTier = before.tier;
+      this.auditContext.add(data);
       return { entitlement: toEntitlementDto(after) };
     });
   }

@@ -42,7 +42,7 @@ export class RateLimitGuard extends ThrottlerGuard {
       props.context.getClass(),
     ]);
     try {
-      return await super.handleRequest({ ...props, limit: this.limits[rateClass ?? 'read'] });
+      return await super.handleRequest(Object.assign({}, props, { limit: this.limits[rateClass ?? 'read'] }));
     } catch (error) {
       if (error instanceof HttpException) {
         this.metrics.rateLimit(rateClass ?? 'read');
