@@ -224,14 +224,14 @@ export class ScenarioContext {
     if (db) await db.close();
   }
 
-  /** A baseline server from dist/bench/baselines (bare-http, minimal-nest). */
-  async startBaseline(name: 'bare-http' | 'minimal-nest'): Promise<ServerProcess> {
+  /** A baseline server from dist/bench/baselines (bare-http, minimal-nest), with extra settings in `env`. */
+  async startBaseline(name: 'bare-http' | 'minimal-nest', env: Record<string, string> = {}): Promise<ServerProcess> {
     const server = await startServer({
       name,
       entry: join(this.benchDist, 'baselines', `${name}.js`),
       cwd: this.build,
       cpuProfDir: this.options.cpuProfDir,
-      env: { NODE_PATH: this.nodeModules, NODE_ENV: 'benchmark', BENCH_HEALTH_BODY: this.healthBody },
+      env: { NODE_PATH: this.nodeModules, NODE_ENV: 'benchmark', BENCH_HEALTH_BODY: this.healthBody, ...env },
     });
     this.stops.push(() => server.stop());
     return server;

@@ -3,12 +3,15 @@ import { check, IDLE_SETTLE_MS, problemsOf, rowOf, type Row, type Scenario, type
 
 const BARE = 'bare node:http';
 const MINIMAL = 'minimal Nest (Express)';
+const MINIMAL_PRESET = 'minimal Nest, app server';
 const APP = 'app GET /api/health';
 
 /**
- * GET /api/health of the built app against the framework's floor (a one-controller NestJS app)
- * and the machine's limit (a bare node:http server), each in its own process, their loads
- * interleaved (ctx.measureInterleaved).
+ * GET /api/health of the built app against the framework's floor (a one-controller NestJS app,
+ * Nest's defaults: the issue's baseline), the same minimal app on the app's HTTP server
+ * (ExpressHttpAdapter: requests built on Express's prototypes, a like-for-like floor) and the
+ * machine's limit (a bare node:http server), each in its own process, their loads interleaved
+ * (ctx.measureInterleaved).
  */
 export const scenario: Scenario = {
   name: 'health',
@@ -27,6 +30,9 @@ export const scenario: Scenario = {
     ctx.log('minimal NestJS app');
     const minimal = await ctx.startBaseline('minimal-nest');
     const minimalIdle = await ctx.idleRssMb(minimal);
+    ctx.log('minimal NestJS app on the app\'s HTTP server');
+    const minimalPreset = await ctx.startBaseline('minimal-nest', { BENCH_PRESET_PROTOTYPES: 'true' });
+    const minimalPresetIdle = await ctx.idleRssMb(minimalPreset);
     ctx.log('the built app');
     const app = await ctx.startApp({ label: 'health', bcryptRounds: 4 });
     const appAfterStart = await ctx.idleRssMb(app, 2000);
@@ -34,20 +40,25 @@ export const scenario: Scenario = {
     notes.push(`app RSS 2 s after start ${appAfterStart?.toFixed(1)} MB; idle (${IDLE_SETTLE_MS / 1000} s without requests) ${appIdle?.toFixed(1)} MB`);
     const answer = await call(app, 'GET', '/api/health');
     if (answer.text !== ctx.healthBody) notes.push(`the app's /api/health answered ${answer.text}, the baselines ${ctx.healthBody}`);
-    ctx.log(`the three, interleaved in ${ctx.options.rounds} rounds`);
-    const [bareRun, minimalRun, appRun] = await ctx.measureInterleaved([
+    ctx.log(`the four, interleaved in ${ctx.options.rounds} rounds`);
+    const [bareRun, minimalRun, minimalPresetRun, appRun] = await ctx.measureInterleaved([
       { target: bare, spec: { ...spec, label: BARE } },
       { target: minimal, spec: { ...spec, label: MINIMAL } },
+      { target: minimalPreset, spec: { ...spec, label: MINIMAL_PRESET } },
       { target: app, spec: { ...spec, label: APP } },
     ]);
     await bare.stop();
     await minimal.stop();
+    await minimalPreset.stop();
     rows.push(rowOf(bareRun, { idleRssMb: bareIdle }));
     rows.push(rowOf(minimalRun, { idleRssMb: minimalIdle, baseline: BARE }));
+    rows.push(rowOf(minimalPresetRun, { idleRssMb: minimalPresetIdle, baseline: MINIMAL }));
     rows.push(rowOf(appRun, { idleRssMb: appIdle, baseline: MINIMAL }));
 
-    for (const m of [bareRun, minimalRun, appRun]) notes.push(...problemsOf(m));
-    notes.push(`minimal Nest serves ${((minimalRun.rps / bareRun.rps) * 100).toFixed(1)}% of the bare server; the app ${((appRun.rps / bareRun.rps) * 100).toFixed(1)}%`);
+    for (const m of [bareRun, minimalRun, minimalPresetRun, appRun]) notes.push(...problemsOf(m));
+    const ofBare = (m: { rps: number }) => `${((m.rps / bareRun.rps) * 100).toFixed(1)}%`;
+    notes.push(`of the bare server: minimal Nest ${ofBare(minimalRun)}, on the app's server ${ofBare(minimalPresetRun)}; the app ${ofBare(appRun)}`);
+    notes.push(`the app serves ${((appRun.rps / minimalPresetRun.rps) * 100).toFixed(1)}% of the minimal Nest app on the same HTTP server (like for like; the target is against Nest's defaults)`);
     return {
       status: 'ok',
       rows,
