@@ -109,8 +109,7 @@ async function runOne(scenario: Scenario, options: BenchOptions, argv: string[],
     `  (${result.machine.cores} cores, load average ${before.join(' ')} before / ${result.loadAverageAfter.join(' ')} after, ` +
       `${options.duration} s per phase after ${options.warmup} s warm-up; a load and its baseline in ${options.rounds} interleaved slices)`,
   );
-  // A failed run does not overwrite the last good result file.
-  // A run that failed, or a scenario that measured nothing here (scale without --seeded), keeps the last result file.
+  // A failed run, or a scenario that measured nothing here (scale without --seeded), keeps the last result file.
   if (options.write && result.status === 'ok') console.log(`  → ${writeResult(options.resultsDir, result)}`);
   return result.status !== 'error';
 }

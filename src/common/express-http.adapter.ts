@@ -18,10 +18,6 @@ import type { Socket } from 'node:net';
  * since 15; HTTPS (httpsOptions) keeps Nest's default server.
  */
 export class ExpressHttpAdapter extends ExpressAdapter {
-  constructor() {
-    super();
-  }
-
   override initHttpServer(options: NestApplicationOptions): void {
     if (options?.httpsOptions) {
       super.initHttpServer(options);
