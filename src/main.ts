@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ExpressHttpAdapter } from './common/express-http.adapter';
+import { collectStartupGarbageWhenIdle } from './common/startup-memory';
 import { appConfig, ConfigError, configWarnings, databaseConfig, validateAllConfig } from './config/configuration';
 import { assertDatabaseAvailable } from './database/data-source';
 
@@ -24,6 +25,8 @@ async function bootstrap(): Promise<void> {
   const config = app.get(appConfig.KEY) as ReturnType<typeof appConfig>;
   await app.listen(config.port, config.host);
   logger.log(`NullPass listening on http://${config.host}:${config.port}/api (docs at /api/docs)`);
+  // The young generation start-up grew is given back once the service is idle (npm start passes --expose-gc).
+  collectStartupGarbageWhenIdle();
 
   // Graceful shutdown: stop accepting, let in-flight requests finish (Node closes idle
   // keep-alive sockets), stop workers after their current delivery (OnModuleDestroy),
