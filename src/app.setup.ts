@@ -153,8 +153,14 @@ function prototypeKeyIn(value: unknown, path: string, depth: number): string | n
  * validates as {} (clear field errors, not "an unknown value was passed").
  */
 function checkParsedInput(req: Request, res: Response, next: NextFunction): void {
-  // Express parses req.query on each access: only when there is a query string.
-  const field = prototypeKeyIn(req.body, '', 0) ?? (req.url.includes('?') ? prototypeKeyIn(req.query, '', 0) : null);
+  // Express 5 parses the query string again on every read of req.query: it is read here
+  // only when there is one, and this parse is what the handler's @Query() then reads.
+  let query: unknown;
+  if (req.url.includes('?')) {
+    query = req.query;
+    Object.defineProperty(req, 'query', { value: query, writable: true, enumerable: true, configurable: true });
+  }
+  const field = prototypeKeyIn(req.body, '', 0) ?? (query === undefined ? null : prototypeKeyIn(query, '', 0));
   if (!field) {
     if (req.body === undefined) req.body = {};
     next();
