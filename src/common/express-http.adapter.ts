@@ -2,7 +2,6 @@ import type { NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Express } from 'express';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 
 /**
  * Nest's Express adapter, with one difference: the HTTP server builds each request and
@@ -25,7 +24,7 @@ export class ExpressHttpAdapter extends ExpressAdapter {
     }
     const app = this.getInstance<Express>();
     this.httpServer = createServer(
-      { IncomingMessage: requestClassFor(app), ServerResponse: responseClassFor(app) },
+      { IncomingMessage: constructorOn(IncomingMessage, app.request), ServerResponse: constructorOn(ServerResponse, app.response) },
       app,
     );
     if (options?.forceCloseConnections) {
@@ -35,20 +34,14 @@ export class ExpressHttpAdapter extends ExpressAdapter {
   }
 }
 
-/** A constructor for node:http whose instances have `app.request` as their prototype. */
-function requestClassFor(app: Express): typeof IncomingMessage {
-  function ExpressRequest(this: IncomingMessage, socket: Socket): void {
-    IncomingMessage.call(this, socket);
+/**
+ * A constructor node:http can use in place of `base` (IncomingMessage, ServerResponse): it
+ * initialises the object as `base` does, on `prototype` (which inherits from `base`'s).
+ */
+function constructorOn<T extends typeof IncomingMessage | typeof ServerResponse>(base: T, prototype: object): T {
+  function Built(this: object, ...args: unknown[]): void {
+    (base as unknown as (...a: unknown[]) => void).apply(this, args);
   }
-  ExpressRequest.prototype = app.request;
-  return ExpressRequest as unknown as typeof IncomingMessage;
-}
-
-/** The same for responses: `app.response` as the prototype. */
-function responseClassFor(app: Express): typeof ServerResponse {
-  function ExpressResponse(this: ServerResponse, req: IncomingMessage, options?: unknown): void {
-    (ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options?: unknown) => void).call(this, req, options);
-  }
-  ExpressResponse.prototype = app.response;
-  return ExpressResponse as unknown as typeof ServerResponse;
+  Built.prototype = prototype;
+  return Built as unknown as T;
 }
