@@ -2,6 +2,7 @@ import { User } from '../src/auth/entities/user.entity';
 import { SessionService } from '../src/auth/session.service';
 import { AuditContext } from '../src/audit/audit-context';
 import { AuditService } from '../src/audit/audit.service';
+import { sha256Hex } from '../src/common/crypto/hash';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { auditEvents, givenUser } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
@@ -30,8 +31,8 @@ describe('UnitOfWork: one transaction per change, carried by the async call chai
     const [, payload] = u.token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sid: string; jti: string };
     const sessions = t.app.get(SessionService);
-    const outside = await sessions.findLive(claims.sid, claims.jti);
-    const inside = await uow.run(() => sessions.findLive(claims.sid, claims.jti));
+    const outside = await sessions.findLive(claims.sid, sha256Hex(claims.jti));
+    const inside = await uow.run(() => sessions.findLive(claims.sid, sha256Hex(claims.jti)));
     expect(outside?.session.user.email).toBe(u.email);
     expect(inside).toEqual(outside);
   });

@@ -91,9 +91,9 @@ export class ProfileService {
    */
   async verify(token: string | undefined): Promise<VerifyResponse> {
     if (!token) throw new BadRequestException(Messages.tokenRequired);
-    const claims = this.tokens.verifyAccess(token, this.clock.nowMs());
-    const live = claims ? await this.sessions.findLive(claims.sid, claims.jti) : null;
-    if (!claims || !live || live.session.userId !== claims.sub) throw new UnauthorizedException(Messages.invalidToken);
+    const access = this.tokens.verifyAccess(token, this.clock.nowMs());
+    const live = access ? await this.sessions.findLive(access.claims.sid, access.jtiHash) : null;
+    if (!access || !live || live.session.userId !== access.claims.sub) throw new UnauthorizedException(Messages.invalidToken);
     const { session } = live;
     const user = session.user;
     const nowMs = this.clock.nowMs();

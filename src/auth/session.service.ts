@@ -121,16 +121,17 @@ export class SessionService {
 
   /**
    * The session a token names, with its user and the user's entitlements (one statement),
-   * if it is still live and the token's jti is the session's: what makes logout,
-   * revocation and deletion take effect on the very next request on every instance (flaw 1).
+   * if it is still live and the token's jti (given as its SHA-256, VerifiedAccess.jtiHash) is
+   * the session's: what makes logout, revocation and deletion take effect on the very next
+   * request on every instance (flaw 1).
    */
-  async findLive(sessionId: string, jti: string): Promise<LiveSession | null> {
+  async findLive(sessionId: string, jtiHash: string): Promise<LiveSession | null> {
     if (!UUID.test(sessionId)) return null;
     const rows = await this.liveLookup.query.arrays(this.uow.manager, [sessionId]);
     if (!rows.length) return null;
     const live = this.liveLookup.read(rows[0]);
     if (live.session.expiresAt.getTime() <= this.clock.nowMs()) return null;
-    if (live.session.jtiHash !== sha256Hex(jti)) return null;
+    if (live.session.jtiHash !== jtiHash) return null;
     return live;
   }
 

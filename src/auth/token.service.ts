@@ -3,12 +3,12 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createVerifier } from 'fast-jwt';
 import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
+import { sha256Hex } from '../common/crypto/hash';
 import { securityConfig } from '../config/configuration';
 
 export const PENDING_TOKEN_TTL_SECONDS = 5 * 60;
-/** Tokens whose signature was checked, remembered by fast-jwt (keyed by the token's SHA-256). */
-const VERIFIED_TOKEN_CACHE_SIZE = 5000;
-const VERIFIED_TOKEN_CACHE_TTL_MS = 10 * 60 * 1000;
+/** Access tokens whose signature was checked, remembered (the oldest forgotten first). */
+export const CHECKED_TOKEN_CACHE_SIZE = 5000;
 
 export interface AccessClaims {
   sub: string;
@@ -17,6 +17,12 @@ export interface AccessClaims {
   typ: 'access';
   iat: number;
   exp: number;
+}
+
+/** A checked access token: its claims and the SHA-256 of its jti, which is what a session row stores. */
+export interface VerifiedAccess {
+  claims: AccessClaims;
+  jtiHash: string;
 }
 
 export interface PendingClaims {
@@ -31,12 +37,18 @@ export interface PendingClaims {
  * Signs and checks NullPass's two kinds of JWT. Only HS256 is accepted (no `alg:none`,
  * no RS/HS confusion); JWT_SECRET_PREVIOUS is still accepted while keys rotate.
  *
- * Signing goes through @nestjs/jwt. Checking, on every authenticated request, goes through
- * fast-jwt's verifier with its cache: a token whose HS256 signature was already checked is
- * not hashed and parsed again (jsonwebtoken allocated ~30 kB per check, and under load that
- * garbage made a token check cost ~60 µs instead of 10). Only the signature is remembered:
- * expiry is checked against the app's Clock on every call, and the caller still checks the
- * session row on every request (flaw 1).
+ * Signing goes through @nestjs/jwt; checking goes through fast-jwt's verifier (jsonwebtoken
+ * allocated ~30 kB per check, and under load that garbage made a check cost ~60 µs).
+ *
+ * An access token is checked on every authenticated request, so one whose signature and
+ * claims were already checked is remembered, by the token itself: a Map lookup instead of
+ * fast-jwt's own cache, which keys on a SHA-256 of the token and so hashes every token on
+ * every request (as much work as the HS256 check it saves; a quarter of a token check under
+ * load, bench/README.md "fifth pass"). Holding tokens in memory reveals nothing a heap dump
+ * would not already: the signing key is there too. Only tokens that passed are remembered,
+ * at most CHECKED_TOKEN_CACHE_SIZE of them; expiry is checked against the app's Clock on every
+ * call, and the caller still checks the session row on every request (flaw 1), which is what
+ * makes logout and revocation immediate.
  */
 @Injectable()
 export class TokenService {
@@ -48,6 +60,8 @@ export class TokenService {
   private readonly signingKey: KeyObject;
   /** One verifier per accepted secret, current first. */
   private readonly verifiers: Array<(token: string) => unknown>;
+  /** Access tokens that passed, in the order they were first checked. */
+  private readonly checked = new Map<string, VerifiedAccess>();
 
   constructor(
     private readonly jwt: JwtService,
@@ -62,8 +76,6 @@ export class TokenService {
         // Time is the Clock's (tests move it): exp and nbf are checked in verify().
         ignoreExpiration: true,
         ignoreNotBefore: true,
-        cache: VERIFIED_TOKEN_CACHE_SIZE,
-        cacheTTL: VERIFIED_TOKEN_CACHE_TTL_MS,
       }),
     );
   }
@@ -82,10 +94,15 @@ export class TokenService {
     return { token, jti, expiresAt: new Date(exp * 1000) };
   }
 
-  verifyAccess(token: string, nowMs: number): AccessClaims | null {
+  verifyAccess(token: string, nowMs: number): VerifiedAccess | null {
+    const known = this.checked.get(token);
+    if (known) return inTime(known.claims, nowMs) ? known : null;
     const claims = this.verify(token, nowMs);
     if (!claims || claims.typ !== 'access' || typeof claims.sid !== 'string' || typeof claims.jti !== 'string') return null;
-    return claims as unknown as AccessClaims;
+    const verified: VerifiedAccess = { claims: claims as unknown as AccessClaims, jtiHash: sha256Hex(claims.jti) };
+    if (this.checked.size >= CHECKED_TOKEN_CACHE_SIZE) this.checked.delete(this.checked.keys().next().value as string);
+    this.checked.set(token, verified);
+    return verified;
   }
 
   verifyPending(token: string, nowMs: number): PendingClaims | null {
@@ -103,13 +120,16 @@ export class TokenService {
       } catch {
         continue; // try the previous secret, if any
       }
-      // Expired from the second of `exp` on, as jsonwebtoken had it; a token without exp is refused.
-      if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || nowMs >= claims.exp * 1000) return null;
-      if (typeof claims.nbf === 'number' && nowMs < claims.nbf * 1000) return null;
-      return claims;
+      return typeof claims.sub === 'string' && inTime(claims, nowMs) ? claims : null;
     }
     return null;
   }
+}
+
+/** Expired from the second of `exp` on, as jsonwebtoken had it; a token without exp is refused. */
+function inTime(claims: { exp?: unknown; nbf?: unknown }, nowMs: number): boolean {
+  if (typeof claims.exp !== 'number' || nowMs >= claims.exp * 1000) return false;
+  return typeof claims.nbf !== 'number' || nowMs >= claims.nbf * 1000;
 }
 
 /** @nestjs/jwt types `secret` as string | Buffer, but hands it to jsonwebtoken as is, which takes key objects. */

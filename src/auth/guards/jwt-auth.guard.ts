@@ -31,9 +31,9 @@ export class JwtAuthGuard implements CanActivate {
 
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(req.headers.authorization);
-    const claims = token ? this.tokens.verifyAccess(token, this.clock.nowMs()) : null;
-    const live = claims ? await this.sessions.findLive(claims.sid, claims.jti) : null;
-    if (!claims || !live || live.session.userId !== claims.sub) {
+    const access = token ? this.tokens.verifyAccess(token, this.clock.nowMs()) : null;
+    const live = access ? await this.sessions.findLive(access.claims.sid, access.jtiHash) : null;
+    if (!access || !live || live.session.userId !== access.claims.sub) {
       throw new UnauthorizedException(Messages.unauthorized);
     }
     const { session } = live;
