@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncScope } from '../common/async-scope';
 import type { AuditAction } from './audit-actions';
 
 export interface AuditEntry {
@@ -24,21 +24,26 @@ export interface PendingAudit {
  * the event (the 2FA-pending answer writes none). The event itself is declared on the
  * route with @Audit and written by the interceptor, in the handler's transaction.
  *
- * The pending event travels with the handler's async call chain (AsyncLocalStorage),
- * entered by the interceptor only on audited routes: reads carry nothing.
+ * The pending event travels with the handler's async call chain (an AsyncScope), entered
+ * by the interceptor only on audited routes: reads carry nothing, and pay for nothing.
  */
 @Injectable()
 export class AuditContext {
-  private readonly store = new AsyncLocalStorage<PendingAudit>();
+  private readonly scope = new AsyncScope<PendingAudit>();
 
-  /** Runs `fn` (the handler) with `pending` as the request's event. */
-  run<T>(pending: PendingAudit, fn: () => T): T {
-    return this.store.run(pending, fn);
+  /** Runs `fn` with `pending` as the event of its async call chain, until its promise settles. */
+  run<T>(pending: PendingAudit, fn: () => Promise<T>): Promise<T> {
+    return this.scope.run(pending, fn);
+  }
+
+  /** Starts `fn` (the handler's subscription) with `pending` as its event; the returned function ends that. */
+  open(pending: PendingAudit, fn: () => void): () => void {
+    return this.scope.open(pending, fn);
   }
 
   /** The request's pending event, or undefined outside an audited route. */
   get pending(): PendingAudit | undefined {
-    return this.store.getStore();
+    return this.scope.current;
   }
 
   /** Adds fields to the route's event data. */

@@ -31,14 +31,18 @@ export class AuditInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     return new Observable((subscriber) => {
       let inner: Subscription | undefined;
-      // The handler runs when subscribed: inside this context, with its audit event.
-      this.auditContext.run(this.audit.begin(action, req.user?.id ?? null), () => {
+      // The handler runs when subscribed: inside this context, with its audit event, which
+      // ends with the subscription (complete, error or unsubscribe).
+      const close = this.auditContext.open(this.audit.begin(action, req.user?.id ?? null), () => {
         inner = next
           .handle()
           .pipe(mergeMap((result) => from(this.uow.run(() => this.audit.flushPending()).then(() => result))))
           .subscribe(subscriber);
       });
-      return () => inner?.unsubscribe();
+      return () => {
+        inner?.unsubscribe();
+        close();
+      };
     });
   }
 }

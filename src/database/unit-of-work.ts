@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
+import { AsyncScope } from '../common/async-scope';
 
 export type BeforeCommitHook = () => Promise<void>;
 
@@ -11,9 +11,10 @@ export type BeforeCommitHook = () => Promise<void>;
  * audit event commit or roll back together.
  *
  * The open transaction's entity manager travels with the async call chain
- * (AsyncLocalStorage, the NestJS "Async Local Storage" recipe for a transaction object),
- * so services reach it through `manager` without passing it around. Nothing is set up
- * per request: reads outside `run()` use the data source's manager directly.
+ * (AsyncLocalStorage, the NestJS "Async Local Storage" recipe for a transaction object, in
+ * an AsyncScope: enabled only while a transaction is open), so services reach it through
+ * `manager` without passing it around. Nothing is set up per request: reads outside
+ * `run()` use the data source's manager directly.
  *
  * TypeORM's better-sqlite3 driver has ONE connection: two overlapping
  * `dataSource.transaction()` calls would silently nest as savepoints of each other, so
@@ -26,7 +27,7 @@ export type BeforeCommitHook = () => Promise<void>;
 @Injectable()
 export class UnitOfWork {
   private readonly hooks: BeforeCommitHook[] = [];
-  private readonly open = new AsyncLocalStorage<EntityManager>();
+  private readonly open = new AsyncScope<EntityManager>();
   private readonly serialized: boolean;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -36,11 +37,11 @@ export class UnitOfWork {
 
   /** The entity manager of the open transaction, or the plain one outside a transaction. */
   get manager(): EntityManager {
-    return this.open.getStore() ?? this.dataSource.manager;
+    return this.open.current ?? this.dataSource.manager;
   }
 
   get inTransaction(): boolean {
-    return this.open.getStore() !== undefined;
+    return this.open.current !== undefined;
   }
 
   onBeforeCommit(hook: BeforeCommitHook): void {
@@ -48,7 +49,7 @@ export class UnitOfWork {
   }
 
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const current = this.open.getStore();
+    const current = this.open.current;
     if (current) return work(current);
     const transaction = () =>
       this.dataSource.transaction((manager) =>
