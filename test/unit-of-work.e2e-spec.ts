@@ -1,3 +1,7 @@
+// jest.spyOn needs node:crypto's own exports object (an ES namespace import is frozen).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import crypto = require('node:crypto');
+import { Session } from '../src/auth/entities/session.entity';
 import { User } from '../src/auth/entities/user.entity';
 import { SessionService } from '../src/auth/session.service';
 import { AuditContext } from '../src/audit/audit-context';
@@ -35,6 +39,27 @@ describe('UnitOfWork: one transaction per change, carried by the async call chai
     const inside = await uow.run(() => sessions.findLive(claims.sid, sha256Hex(claims.jti)));
     expect(outside?.session.user.email).toBe(u.email);
     expect(inside).toEqual(outside);
+  });
+
+  it('reads build entities without their constructors (no random id drawn per row); create() still runs them', async () => {
+    const u = await givenUser(t);
+    const [, payload] = u.token.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sid: string; jti: string };
+    const draws = jest.spyOn(crypto, 'randomUUID');
+    try {
+      const user = await t.dataSource.getRepository(User).findOneByOrFail({ id: u.id });
+      const live = await t.app.get(SessionService).findLive(claims.sid, sha256Hex(claims.jti));
+      expect(user).toBeInstanceOf(User);
+      expect(user.id).toBe(u.id);
+      expect(live?.session).toBeInstanceOf(Session);
+      expect(live?.session.user).toBeInstanceOf(User);
+      expect(draws).not.toHaveBeenCalled();
+      const made = t.dataSource.getRepository(User).create({ email: 'new@example.com' });
+      expect(draws).toHaveBeenCalledTimes(1);
+      expect(made.id).toBe(draws.mock.results[0].value);
+    } finally {
+      draws.mockRestore();
+    }
   });
 
   it('outside run() there is no transaction and `manager` is the data source’s', async () => {

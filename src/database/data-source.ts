@@ -58,6 +58,10 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: false,
+    // A row read from the database becomes an entity without running its constructor, whose
+    // field initialisers would only be overwritten (each entity's `id = randomUUID()` drew 16
+    // random bytes for every row of every read, twice per token check). create() still runs it.
+    entitySkipConstructor: true,
     migrationsTableName: 'migrations',
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),

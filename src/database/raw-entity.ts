@@ -37,7 +37,7 @@ export function rawEntityReader<T extends ObjectLiteral>(
     select: columns.map(({ column, key }) => `${q(alias)}.${q(column.databaseName)} AS ${q(key)}`).join(', '),
     jsonPairs: columns.map(({ column, key }) => `'${key}', ${q(alias)}.${q(column.databaseName)}`).join(', '),
     read: (row) => {
-      // As TypeORM's own hydration does: no constructor (its field initialisers would, e.g., make a UUID).
+      // As TypeORM's own hydration does (entitySkipConstructor): no constructor, whose field initialisers would make a UUID.
       const entity = metadata.create(undefined, { fromDeserializer: true }) as T;
       for (const { column, key } of columns) {
         (entity as Record<string, unknown>)[column.propertyName] = ds.driver.prepareHydratedValue(row[key], column);
