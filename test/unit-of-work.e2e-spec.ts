@@ -41,6 +41,18 @@ describe('UnitOfWork: one transaction per change, carried by the async call chai
     expect(inside).toEqual(outside);
   });
 
+  it('the token check reads its session and user column for column as TypeORM’s repositories do', async () => {
+    const u = await givenUser(t);
+    await t.dataSource.getRepository(User).update({ id: u.id }, { bannedAt: new Date('2026-01-02T03:04:05.678Z'), displayName: 'Ada' });
+    const [, payload] = u.token.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sid: string; jti: string };
+    const live = await t.app.get(SessionService).findLive(claims.sid, sha256Hex(claims.jti));
+    const { user, ...session } = live!.session;
+    expect(session).toEqual(await t.dataSource.getRepository(Session).findOneByOrFail({ id: claims.sid }));
+    expect(user).toEqual(await t.dataSource.getRepository(User).findOneByOrFail({ id: u.id }));
+    expect(user.bannedAt).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+  });
+
   it('reads build entities without their constructors (no random id drawn per row); create() still runs them', async () => {
     const u = await givenUser(t);
     const [, payload] = u.token.split('.');

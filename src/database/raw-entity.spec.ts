@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { AbstractSqliteDriver } from 'typeorm/driver/sqlite-abstract/AbstractSqliteDriver';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { sqliteTimestamp } from './raw-entity';
+
+/** What TypeORM itself makes of a SQLite datetime column's value. */
+const typeormTimestamp = (raw: string): Date =>
+  AbstractSqliteDriver.prototype.prepareHydratedValue.call({}, raw, { type: 'datetime' } as ColumnMetadata) as Date;
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+describe('sqliteTimestamp', () => {
+  it('reads the instant TypeORM reads, for every timestamp TypeORM writes', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (date) => {
+        // DateUtils.mixedDateToUtcDatetimeString's form: "YYYY-MM-DD HH:MM:SS.SSS", UTC
+        const raw = date.toISOString().replace('T', ' ').replace('Z', '');
+        expect(sqliteTimestamp(raw)?.getTime()).toBe(date.getTime());
+        expect(typeormTimestamp(raw).getTime()).toBe(date.getTime());
+      }),
+      { seed: 20261202, numRuns: 5000 },
+    );
+  });
+
+  it('agrees with TypeORM on every field value of that form it takes, and leaves the rest to TypeORM', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          year: fc.integer({ min: 0, max: 9999 }),
+          month: fc.integer({ min: 0, max: 99 }),
+          day: fc.integer({ min: 0, max: 99 }),
+          hour: fc.integer({ min: 0, max: 99 }),
+          minute: fc.integer({ min: 0, max: 99 }),
+          second: fc.integer({ min: 0, max: 99 }),
+          ms: fc.integer({ min: 0, max: 999 }),
+        }),
+        (f) => {
+          const raw = `${pad(f.year, 4)}-${pad(f.month, 2)}-${pad(f.day, 2)} ${pad(f.hour, 2)}:${pad(f.minute, 2)}:${pad(f.second, 2)}.${pad(f.ms, 3)}`;
+          const fast = sqliteTimestamp(raw);
+          // out of range (month 13, minute 60, years before 1000): not taken, TypeORM reads it
+          if (fast) expect(fast.getTime()).toBe(typeormTimestamp(raw).getTime());
+          else expect(f.year < 1000 || f.month < 1 || f.month > 12 || f.day < 1 || f.day > 31 || f.hour > 23 || f.minute > 59 || f.second > 59).toBe(true);
+        },
+      ),
+      { seed: 20261202, numRuns: 5000 },
+    );
+  });
+
+  it('rolls a day past the month over as TypeORM does (2026-02-31 is 3 March)', () => {
+    expect(sqliteTimestamp('2026-02-31 00:00:00.000')?.toISOString()).toBe('2026-03-03T00:00:00.000Z');
+    expect(typeormTimestamp('2026-02-31 00:00:00.000').toISOString()).toBe('2026-03-03T00:00:00.000Z');
+  });
+
+  it('takes no other form: those stay TypeORM’s', () => {
+    for (const raw of ['2026-12-02T10:27:56.695Z', '2026-12-02 10:27:56', '2026-12-02 10:27', '2026-12-02', '2026-12-02 10:27:56.695+01:00', ' 2026-12-02 10:27:56.695', '']) {
+      expect(sqliteTimestamp(raw)).toBeNull();
+    }
+  });
+});
