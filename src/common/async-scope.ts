@@ -26,24 +26,11 @@ export class AsyncScope<T> {
 
   /** Runs `fn` in a scope holding `value`, which ends when the promise `fn` returns settles. */
   run<R>(value: T, fn: () => Promise<R>): Promise<R> {
-    const close = this.enter();
-    let result: Promise<R>;
-    try {
-      result = this.storage.run(value, fn);
-    } catch (error) {
-      close();
-      throw error;
-    }
-    return result.then(
-      (resolved) => {
-        close();
-        return resolved;
-      },
-      (error: unknown) => {
-        close();
-        throw error;
-      },
-    );
+    let result!: Promise<R>;
+    const close = this.open(value, () => {
+      result = fn();
+    });
+    return result.finally(close);
   }
 
   /** Runs `fn` at once in a scope holding `value`, which stays open until the returned function is called. */
