@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { AbstractSqliteDriver } from 'typeorm/driver/sqlite-abstract/AbstractSqliteDriver';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { sqliteTimestamp } from './raw-entity';
+import { types as pgTypes } from 'pg';
+import { pgTimestamptz, sqliteTimestamp } from './timestamps';
 
 /** What TypeORM itself makes of a SQLite datetime column's value. */
 const typeormTimestamp = (raw: string): Date =>
@@ -53,6 +54,63 @@ describe('sqliteTimestamp', () => {
   it('takes no other form: those stay TypeORM’s', () => {
     for (const raw of ['2026-12-02T10:27:56.695Z', '2026-12-02 10:27:56', '2026-12-02 10:27', '2026-12-02', '2026-12-02 10:27:56.695+01:00', ' 2026-12-02 10:27:56.695', '']) {
       expect(sqliteTimestamp(raw)).toBeNull();
+    }
+  });
+});
+
+/** What node-postgres itself makes of a timestamptz (oid 1184) in text form. */
+const nodePostgresTimestamp = (raw: string): Date => pgTypes.getTypeParser(1184, 'text')(raw) as Date;
+
+/** PostgreSQL's ISO output of a whole second plus micros at a UTC offset, its fraction trimmed of trailing zeros as PostgreSQL does. */
+function pgText(secondMs: number, micros: number, offsetMinutes: number, offsetWithMinutes: boolean): string {
+  const wall = new Date(secondMs + offsetMinutes * 60_000).toISOString(); // "YYYY-MM-DDTHH:MM:SS.mmmZ"
+  const fraction = pad(micros, 6).replace(/0+$/, '');
+  const abs = Math.abs(offsetMinutes);
+  const zone = `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60), 2)}${offsetWithMinutes || abs % 60 ? `:${pad(abs % 60, 2)}` : ''}`;
+  return `${wall.slice(0, 10)} ${wall.slice(11, 19)}${fraction ? `.${fraction}` : ''}${zone}`;
+}
+
+describe('pgTimestamptz', () => {
+  it('reads the instant node-postgres reads, for every fraction length and UTC offset PostgreSQL writes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1001, 0, 2), max: Date.UTC(9998, 11, 30) }).map((ms) => Math.floor(ms / 1000) * 1000),
+        fc.integer({ min: 0, max: 999_999 }),
+        fc.integer({ min: -15 * 60 - 59, max: 15 * 60 + 59 }),
+        fc.boolean(),
+        (second, micros, offsetMinutes, offsetWithMinutes) => {
+          const raw = pgText(second, micros, offsetMinutes, offsetWithMinutes);
+          const expected = second + Math.floor(micros / 1000);
+          expect(nodePostgresTimestamp(raw).getTime()).toBe(expected);
+          expect(pgTimestamptz(raw)?.getTime()).toBe(expected);
+        },
+      ),
+      { seed: 20261202, numRuns: 10_000 },
+    );
+  });
+
+  it('reads the forms a session row really has', () => {
+    for (const raw of ['2026-12-02 21:40:00+00', '2026-12-02 21:40:00.1+00', '2026-12-02 21:40:00.123456+00', '2026-12-02 23:10:00.5+01:30', '2026-12-01 20:40:00.999-01']) {
+      expect(pgTimestamptz(raw)?.getTime()).toBe(nodePostgresTimestamp(raw).getTime());
+    }
+    expect(pgTimestamptz('2026-12-02 23:10:00.5+01:30')?.toISOString()).toBe('2026-12-02T21:40:00.500Z');
+  });
+
+  it('takes no other form: those stay node-postgres’s', () => {
+    for (const raw of [
+      'infinity',
+      '-infinity',
+      '2026-12-02 21:40:00+05:53:28',
+      '0044-03-15 12:00:00+00 BC',
+      '0099-01-01 00:00:00+00',
+      'Wed Dec 02 21:40:00 2026 UTC',
+      '2026-12-02T21:40:00.000Z',
+      '2026-12-02 21:40:00',
+      '2026-12-02 21:40:00.1234567+00',
+      '2026-13-02 21:40:00+00',
+      '',
+    ]) {
+      expect(pgTimestamptz(raw)).toBeNull();
     }
   });
 });
