@@ -1,0 +1,94 @@
+import { SessionService } from '../src/auth/session.service';
+import { sha256Hex } from '../src/common/crypto/hash';
+import { UnitOfWork } from '../src/database/unit-of-work';
+import { bearer, givenUser, GivenUser } from './support/given';
+import { createTestApp, dropSchema, TestApp } from './support/test-app';
+
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sid: string; jti: string };
+const postgres = !!process.env.TEST_DATABASE_URL;
+
+/**
+ * The token check under concurrency. On PostgreSQL the checks of one event-loop turn share
+ * one statement (SessionService.liveBatch): each must still get its own session, a revoked
+ * or unknown one nothing, and a transaction its own connection's read. On SQLite the same
+ * answers hold (each check is its own statement there).
+ */
+describe('Token checks at once: each answers for its own session', () => {
+  let t: TestApp;
+  let users: GivenUser[];
+  beforeAll(async () => {
+    t = await createTestApp();
+    users = [];
+    for (let i = 0; i < 6; i++) users.push(await givenUser(t));
+  });
+  afterAll(async () => {
+    await t.close();
+    await dropSchema();
+  });
+
+  it('many concurrent /api/auth/me and /verify requests each answer with their own user; a logged-out token gets 401', async () => {
+    const [gone, ...live] = users;
+    await t.http().post('/api/auth/logout').set(bearer(gone.token)).expect(200);
+    const me = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => {
+        const u = users[i % users.length];
+        return t.http().get('/api/auth/me').set(bearer(u.token)).then((res) => ({ u, res }));
+      }),
+    );
+    for (const { u, res } of me) {
+      if (u === gone) expect({ status: res.status, body: res.body }).toEqual({ status: 401, body: { error: 'Unauthorized' } });
+      else expect({ status: res.status, email: res.body.user?.email ?? res.body.email }).toEqual({ status: 200, email: u.email });
+    }
+    const verify = await Promise.all(live.map((u) => t.http().post('/api/auth/verify').send({ token: u.token })));
+    verify.forEach((res, i) => {
+      expect(res.status).toBe(200);
+      expect(res.body.payload).toMatchObject({ userId: live[i].id, email: live[i].email, sessionId: claimsOf(live[i].token).sid });
+    });
+  });
+
+  it('checks started together: each its own session, unknown and wrong-jti ones none, an upper-case id its session', async () => {
+    const sessions = t.app.get(SessionService);
+    const [a, b, c] = users.slice(1);
+    const ca = claimsOf(a.token);
+    const cb = claimsOf(b.token);
+    const cc = claimsOf(c.token);
+    const results = await Promise.all([
+      sessions.findLive(ca.sid, sha256Hex(ca.jti)),
+      sessions.findLive(cb.sid, sha256Hex(cb.jti)),
+      sessions.findLive('00000000-0000-4000-8000-000000000000', sha256Hex(ca.jti)),
+      sessions.findLive(cc.sid, sha256Hex(ca.jti)),
+      sessions.findLive(cc.sid.toUpperCase(), sha256Hex(cc.jti)),
+      sessions.findLive(ca.sid, sha256Hex(ca.jti)),
+    ]);
+    expect(results.map((r) => r?.session.user.email ?? null)).toEqual([a.email, b.email, null, null, c.email, a.email]);
+    // the same session asked twice: two objects, so one request's touch does not change the other's
+    expect(results[5]).toEqual(results[0]);
+    expect(results[5]).not.toBe(results[0]);
+    expect(results[5]!.session.user).not.toBe(results[0]!.session.user);
+  });
+
+  (postgres ? it : it.skip)('on PostgreSQL, checks started in one turn are one statement; inside a transaction its own', async () => {
+    const sessions = t.app.get(SessionService);
+    const pool = (t.dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
+    const named: string[] = [];
+    const original = pool.query;
+    const spy = jest.spyOn(pool, 'query').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      const config = args[0] as { name?: string };
+      if (config?.name) named.push(config.name);
+      return original.apply(this, args);
+    });
+    try {
+      const claims = users.slice(1).map((u) => claimsOf(u.token));
+      const found = await Promise.all(claims.map((c) => sessions.findLive(c.sid, sha256Hex(c.jti))));
+      expect(found.every((live) => live !== null)).toBe(true);
+      expect(named).toEqual(['nullpass_session_live_batch']);
+
+      named.length = 0;
+      const inside = await t.app.get(UnitOfWork).run(() => sessions.findLive(claims[0].sid, sha256Hex(claims[0].jti)));
+      expect(inside?.session.id).toBe(claims[0].sid);
+      expect(named).toEqual([]); // the transaction's own connection, not the pool's shared statement
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
