@@ -40,6 +40,8 @@ async function main(): Promise<void> {
       `SELECT u.id AS user_id, s.id AS session_id, s.ip_index FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.email = ${p(1)} LIMIT 1`,
       [middle],
     );
+    // The session ids of one event-loop turn of token checks (SessionService.liveBatch, at most 64).
+    const turn = (await query<{ id: string }>(`SELECT id FROM sessions ORDER BY id LIMIT 50 OFFSET ${Math.floor(users / 2)}`)).map((r) => r.id);
     const [long] = await query<{ id: string }>(`SELECT id FROM users WHERE email = ${p(1)}`, ['bulk-user-0@example.com']);
     // A cursor half-way down the long log (the row at offset 2500), and one in the USER_LOGIN-only list.
     const [mid] = await query<{ created_at: string | Date; id: string }>(
@@ -60,6 +62,14 @@ async function main(): Promise<void> {
           ? `SELECT s.*, u.*, (SELECT COALESCE(json_agg(json_build_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC), '[]'::json) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${p(1)}`
           : `SELECT s.*, u.*, (SELECT json_group_array(json_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${p(1)}`,
         params: [sample.session_id],
+      },
+      {
+        name: 'the same for the token checks of one event-loop turn (50 session ids; outside a transaction this is the one sent)',
+        where: 'SessionService.liveBatch',
+        sql: pg
+          ? `SELECT s.*, u.*, (SELECT COALESCE(json_agg(json_build_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC), '[]'::json) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ANY($1::uuid[])`
+          : `SELECT s.*, u.*, (SELECT json_group_array(json_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id IN (SELECT value FROM json_each(?1))`,
+        params: [pg ? turn : JSON.stringify(turn)],
       },
       {
         name: 'entitlements by user (login answer)',

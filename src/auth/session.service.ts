@@ -64,32 +64,35 @@ export class SessionService {
     });
     this.liveLookup = { query: new HotQuery(dataSource, 'nullpass_session_live', `${select}s.id = ${postgres ? '$1' : '?'}`), read };
 
-    // On PostgreSQL most of a token check's CPU is the round trip's fixed cost (the pool,
-    // the protocol, two syscalls), not the row: the checks that arrive in one turn of the
-    // event loop share one statement (bench/README.md, "sixth pass"). Each check still reads
-    // the row after its request arrived, so a revocation committed before it is seen.
-    if (postgres) {
-      const sessionIdAt = session.indexOf('id');
-      const batch = new HotQuery(dataSource, 'nullpass_session_live_batch', `${select}s.id = ANY($1::uuid[])`);
-      this.liveBatch = new DataLoader<string, LiveSession | null>(
-        async (ids) => {
-          const rows = new Map<string, readonly unknown[]>();
-          for (const row of await batch.arrays(dataSource.manager, [ids])) rows.set(row[sessionIdAt] as string, row);
-          // Read once per caller: two requests of one session get entities of their own to change (touch).
-          return ids.map((id) => {
-            const row = rows.get(id);
-            return row ? read(row) : null;
-          });
-        },
-        { cache: false, maxBatchSize: LIVE_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
-      );
-    }
+    // Most of a token check's database cost is the statement's fixed cost (on PostgreSQL the
+    // round trip: the pool, the protocol, two syscalls), not the row: the checks that arrive
+    // in one turn of the event loop share one statement (bench/README.md, "sixth pass").
+    // Each check still reads the row after its request arrived, so a revocation committed
+    // before it is seen.
+    const batch = new HotQuery(
+      dataSource,
+      'nullpass_session_live_batch',
+      postgres ? `${select}s.id = ANY($1::uuid[])` : `${select}s.id IN (SELECT value FROM json_each(?))`,
+    );
+    const idAt = session.indexOf('id');
+    this.liveBatch = new DataLoader<string, LiveSession | null>(
+      async (ids) => {
+        const rows = new Map<string, readonly unknown[]>();
+        for (const row of await batch.arrays(dataSource.manager, [postgres ? ids : JSON.stringify(ids)])) rows.set(row[idAt] as string, row);
+        // Read once per caller: two requests of one session get entities of their own to change (touch).
+        return ids.map((id) => {
+          const row = rows.get(id);
+          return row ? read(row) : null;
+        });
+      },
+      { cache: false, maxBatchSize: LIVE_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+    );
   }
 
   /** The statement of every authenticated request, built once (see rawEntityReader). */
   private readonly liveLookup: { query: HotQuery; read: (row: readonly unknown[]) => LiveSession };
-  /** PostgreSQL: the token checks of one event-loop turn, read by one statement (outside transactions). */
-  private readonly liveBatch?: DataLoader<string, LiveSession | null>;
+  /** The token checks of one event-loop turn, read by one statement (outside transactions). */
+  private readonly liveBatch: DataLoader<string, LiveSession | null>;
 
   /**
    * Seed 004's session management: a live session of the same user from the same IP is
@@ -158,7 +161,7 @@ export class SessionService {
 
   /** Inside a transaction, its own connection sees its own writes: that read is not shared. */
   private async readLive(sessionId: string): Promise<LiveSession | null> {
-    if (this.liveBatch && !this.uow.inTransaction) return this.liveBatch.load(sessionId);
+    if (!this.uow.inTransaction) return this.liveBatch.load(sessionId);
     const rows = await this.liveLookup.query.arrays(this.uow.manager, [sessionId]);
     return rows.length ? this.liveLookup.read(rows[0]) : null;
   }

@@ -58,7 +58,7 @@ export class HotQuery {
   constructor(
     private readonly dataSource: DataSource,
     /** The PostgreSQL statement name (unique per SQL text). */
-    private readonly name: string,
+    readonly name: string,
     readonly sql: string,
   ) {}
 
