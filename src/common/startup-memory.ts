@@ -12,7 +12,23 @@ export interface IdleCollectionOptions {
   secondAfterMs?: number;
   /** The share of each wait the event loop may have been busy for the process to count as idle. */
   idleBelow?: number;
+  /**
+   * How busy the event loop has been since a mark: by default Node's event-loop utilisation
+   * (`performance.eventLoopUtilization`). Tests give their own, with fake timers.
+   */
+  loop?: LoopMeter;
 }
+
+export interface LoopMeter {
+  mark(): unknown;
+  /** The share (0..1) of the time since `mark` the event loop was busy. */
+  busySince(mark: unknown): number;
+}
+
+const nodeLoop: LoopMeter = {
+  mark: () => performance.eventLoopUtilization(),
+  busySince: (mark) => performance.eventLoopUtilization(mark as ReturnType<typeof performance.eventLoopUtilization>).utilization,
+};
 
 /**
  * Start-up grows V8's young generation to its full size (2 × 16 MB here, ~26–29 MB
@@ -31,10 +47,11 @@ export function collectStartupGarbageWhenIdle(options: IdleCollectionOptions = {
   const gc = options.gc ?? (globalThis as { gc?: () => void }).gc;
   if (typeof gc !== 'function') return false;
   const idleBelow = options.idleBelow ?? 0.1;
+  const loop = options.loop ?? nodeLoop;
   const whenIdle = (afterMs: number, then?: () => void) => {
-    const since = performance.eventLoopUtilization();
+    const since = loop.mark();
     setTimeout(() => {
-      if (performance.eventLoopUtilization(since).utilization >= idleBelow) return;
+      if (loop.busySince(since) >= idleBelow) return;
       gc();
       then?.();
     }, afterMs).unref();
