@@ -26,6 +26,11 @@ async function main(): Promise<void> {
   const db = await openSeeded(values.seeded, values['seeded-schema']);
   const pg = db.kind === 'postgres';
   const p = (i: number) => (pg ? `$${i}` : `?${i}`);
+  // The page's total, as AuditQueryService reads it (audit_log_totals).
+  const total = (user: number, action?: number) =>
+    action
+      ? `COALESCE((SELECT t.total FROM audit_log_totals t WHERE t.user_id = ${p(user)} AND t.action = ${p(action)}), 0)`
+      : `COALESCE((SELECT SUM(t.total) FROM audit_log_totals t WHERE t.user_id = ${p(user)}), 0)`;
   // SQLite: numbered placeholders become named ones (better-sqlite3 binds an object to them).
   const query = <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
     pg || !params.length
@@ -90,16 +95,16 @@ async function main(): Promise<void> {
         params: [sample.user_id, sample.ip_index, now],
       },
       {
-        name: 'audit page, first (limit 50 + 1)',
+        name: 'audit page, first (limit 50 + 1, with its total)',
         where: 'AuditQueryService.list',
-        sql: `SELECT * FROM audit_logs a WHERE a.user_id = ${p(1)} ORDER BY a.created_at DESC, a.id DESC LIMIT 51`,
+        sql: `SELECT a.id, a.action, a.data, a.created_at, ${total(1)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} ORDER BY a.created_at DESC, a.id DESC LIMIT 51`,
         params: [long.id],
       },
       {
         name: 'audit page by cursor at depth 2,500 of 5,000',
         where: 'AuditQueryService.list',
         sql:
-          `SELECT * FROM audit_logs a WHERE a.user_id = ${p(1)} AND (a.created_at < ${p(2)} OR (a.created_at = ${p(2)} AND a.id < ${p(3)})) ` +
+          `SELECT a.id, a.action, a.data, a.created_at, ${total(1)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} AND (a.created_at, a.id) < (${p(2)}, ${p(3)}) ` +
           'ORDER BY a.created_at DESC, a.id DESC LIMIT 51',
         params: [long.id, asTs(mid.created_at), mid.id],
       },
@@ -107,20 +112,20 @@ async function main(): Promise<void> {
         name: 'audit page by cursor with action filter (depth 1,000 of the USER_LOGIN events)',
         where: 'AuditQueryService.list',
         sql:
-          `SELECT * FROM audit_logs a WHERE a.user_id = ${p(1)} AND a.action = ${p(4)} AND (a.created_at < ${p(2)} OR (a.created_at = ${p(2)} AND a.id < ${p(3)})) ` +
+          `SELECT a.id, a.action, a.data, a.created_at, ${total(1, 4)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} AND a.action = ${p(4)} AND (a.created_at, a.id) < (${p(2)}, ${p(3)}) ` +
           'ORDER BY a.created_at DESC, a.id DESC LIMIT 51',
         params: [long.id, asTs(midAction.created_at), midAction.id, 'USER_LOGIN'],
       },
       {
-        name: 'audit count of the long log (every page; TypeORM getCount = COUNT(DISTINCT id))',
+        name: 'audit total of the long log (audit_log_totals, one row per action)',
         where: 'AuditQueryService.list',
-        sql: `SELECT COUNT(DISTINCT(a.id)) AS cnt FROM audit_logs a WHERE a.user_id = ${p(1)}`,
+        sql: `SELECT ${total(1)} AS n`,
         params: [long.id],
       },
       {
-        name: 'audit count with action filter',
+        name: 'audit total with action filter',
         where: 'AuditQueryService.list',
-        sql: `SELECT COUNT(DISTINCT(a.id)) AS cnt FROM audit_logs a WHERE a.user_id = ${p(1)} AND a.action = ${p(2)}`,
+        sql: `SELECT ${total(1, 2)} AS n`,
         params: [long.id, 'USER_LOGIN'],
       },
       {

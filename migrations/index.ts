@@ -1,4 +1,5 @@
 import { InitialSchema1732300000000 } from './1732300000000-initial-schema';
+import { AuditLogTotals1764720000000 } from './1764720000000-audit-log-totals';
 
 /** Every migration, in order. A new schema change is a new file listed here. */
-export const MIGRATIONS = [InitialSchema1732300000000];
+export const MIGRATIONS = [InitialSchema1732300000000, AuditLogTotals1764720000000];

@@ -13,9 +13,10 @@ type Variant = `${'all' | 'action'}_${'offset' | 'cursor'}`;
 /**
  * The caller's own audit log, newest first, by offset or by keyset cursor.
  *
- * Its four page statements (with or without `action`, by offset or by cursor) and two counts
+ * Its four page statements (with or without `action`, by offset or by cursor) and two totals
  * are built once and prepared (HotQuery), like the token-validation reads: building TypeORM
- * query builders and hydrating full entities was most of a page's cost.
+ * query builders and hydrating full entities was most of a page's cost. The total is read
+ * from `audit_log_totals` (AuditLogTotal), so a page costs the same whatever the log's length.
  */
 @Injectable()
 export class AuditQueryService {
@@ -38,13 +39,18 @@ export class AuditQueryService {
       const p = () => (postgres ? `$${++n}` : '?');
       const where = [`a.user_id = ${p()}`];
       if (withAction) where.push(`a.action = ${p()}`);
-      if (count) return `SELECT COUNT(*) AS n FROM audit_logs a WHERE ${where.join(' AND ')}`;
-      // The page carries the total of the filter as a column (one statement, one round trip on
-      // PostgreSQL; an uncorrelated subquery, counted once): on PostgreSQL it names the page's own
-      // $1/$2, on SQLite its parameters come first (they are positional).
-      const total = postgres
-        ? `(SELECT COUNT(*) FROM audit_logs c WHERE c.user_id = $1${withAction ? ' AND c.action = $2' : ''})`
-        : `(SELECT COUNT(*) FROM audit_logs c WHERE c.user_id = ?${withAction ? ' AND c.action = ?' : ''})`;
+      // The total of the filter comes from audit_log_totals (kept by triggers, one row per
+      // action), never from counting the log: at most ~20 rows for all actions, one for one.
+      const totalOf = (user: string, action: string | null) =>
+        action
+          ? `COALESCE((SELECT t.total FROM audit_log_totals t WHERE t.user_id = ${user} AND t.action = ${action}), 0)`
+          : `COALESCE((SELECT SUM(t.total) FROM audit_log_totals t WHERE t.user_id = ${user}), 0)`;
+      // On PostgreSQL the total names the page's own $1/$2; on SQLite its parameters come
+      // first (they are positional).
+      const total = postgres ? totalOf('$1', withAction ? '$2' : null) : totalOf('?', withAction ? '?' : null);
+      if (count) return `SELECT ${total} AS n`;
+      // The page carries the total as a column (one statement, one round trip on PostgreSQL;
+      // an uncorrelated subquery, read once).
       // A row-value comparison is an index condition on (user_id, created_at, id) on both
       // databases, so a page costs the same at any depth.
       if (byCursor) where.push(`(a.created_at, a.id) < (${p()}, ${p()})`);
@@ -57,8 +63,7 @@ export class AuditQueryService {
       action_offset: page('action_offset', true, false),
       action_cursor: page('action_cursor', true, true),
     };
-    // For a page with no rows (past the end), the total alone. COUNT(*), not COUNT(DISTINCT id):
-    // id is the primary key already.
+    // For a page with no rows (past the end), the total alone.
     this.counts = {
       all: new HotQuery(dataSource, 'nullpass_audit_count_all', sql(false, false, true)),
       action: new HotQuery(dataSource, 'nullpass_audit_count_action', sql(true, false, true)),

@@ -1,3 +1,4 @@
+import { AuditLogTotal } from '../audit/entities/audit-log-total.entity';
 import { AuditLog } from '../audit/entities/audit-log.entity';
 import { DeletionLedgerEntry } from '../audit/entities/deletion-ledger.entity';
 import { PendingLogin } from '../auth/entities/pending-login.entity';
@@ -14,6 +15,7 @@ export const ENTITIES = [
   RecoveryCode,
   PendingLogin,
   AuditLog,
+  AuditLogTotal,
   DeletionLedgerEntry,
   Entitlement,
   WebhookEvent,

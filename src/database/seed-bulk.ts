@@ -455,7 +455,7 @@ async function main(): Promise<number> {
     );
     if (db.kind === 'postgres' && !values['no-vacuum']) {
       const t0 = Date.now();
-      await ds.query('VACUUM (ANALYZE) users, sessions, service_entitlements, audit_logs');
+      await ds.query('VACUUM (ANALYZE) users, sessions, service_entitlements, audit_logs, audit_log_totals');
       console.log(`seed-bulk: VACUUM ANALYZE in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
     console.log(`seed-bulk: every user's password is "${report.password}"`);
