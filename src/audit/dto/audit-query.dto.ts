@@ -51,7 +51,10 @@ export class AuditPageDto {
   @ApiProperty({ type: [AuditLogDto] })
   logs!: AuditLogDto[];
 
-  @ApiProperty({ example: 42 })
+  @ApiProperty({
+    example: 42,
+    description: 'How many events the filter matches in the whole log (not only this page), on every page, by offset or by cursor.',
+  })
   total!: number;
 
   @ApiProperty({ example: 50 })
