@@ -14,6 +14,15 @@ describe('Foundation: HTTP conventions', () => {
     await dropSchema();
   });
 
+  const onSqlite = process.env.DATABASE_URL?.startsWith('postgres') ? it.skip : it;
+  onSqlite('SQLite: the connection holds its file, syncs NORMAL in WAL mode, with an 8 MB page cache', async () => {
+    const pragma = async (name: string) => Object.values((await t.dataSource.query(`PRAGMA ${name}`))[0] as object)[0];
+    expect(await pragma('locking_mode')).toBe('exclusive');
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('synchronous')).toBe(1); // NORMAL
+    expect(await pragma('cache_size')).toBe(-8000);
+  });
+
   it('GET /api/health answers liveness without the database', async () => {
     const res = await t.http().get('/api/health').expect(200);
     expect(res.body).toEqual({ service: 'nullpass', version: expect.any(String), status: 'ok' });

@@ -44,15 +44,16 @@ interface SqliteProbe {
 function prepareSqlite(db: { pragma(s: string): unknown }, settings: DatabaseSettings): void {
   if (settings.sqliteLocking === 'exclusive') db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('busy_timeout = 5000');
-  // better-sqlite3 builds SQLite with a 16 MB page cache per connection; the operating system
-  // caches the file as well, so 8 MB keeps the hot index pages in process for less memory.
-  db.pragma('cache_size = -8000');
   try {
     db.pragma('synchronous = NORMAL');
   } catch (error) {
     if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new DatabaseInUseError(settings.location);
     throw error;
   }
+  // After the first access (which tells "in use by another process"): better-sqlite3 builds
+  // SQLite with a 16 MB page cache per connection; the operating system caches the file as
+  // well, so 8 MB keeps the hot index pages in process for less memory.
+  db.pragma('cache_size = -8000');
 }
 
 /** TypeORM options for either database. `synchronize` is never on: migrations only. */
