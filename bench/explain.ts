@@ -9,6 +9,7 @@
  * table and of bulk-user-0's long log); printed as Markdown for bench/README.md.
  */
 import { parseArgs } from 'node:util';
+import { auditTotalSql } from '../src/audit/audit-query.service';
 import { openSeeded } from './lib/database';
 
 interface HotQuery {
@@ -26,11 +27,8 @@ async function main(): Promise<void> {
   const db = await openSeeded(values.seeded, values['seeded-schema']);
   const pg = db.kind === 'postgres';
   const p = (i: number) => (pg ? `$${i}` : `?${i}`);
-  // The page's total, as AuditQueryService reads it (audit_log_totals).
-  const total = (user: number, action?: number) =>
-    action
-      ? `COALESCE((SELECT t.total FROM audit_log_totals t WHERE t.user_id = ${p(user)} AND t.action = ${p(action)}), 0)`
-      : `COALESCE((SELECT SUM(t.total) FROM audit_log_totals t WHERE t.user_id = ${p(user)}), 0)`;
+  // The page's total, the expression AuditQueryService sends.
+  const total = (user: number, action?: number) => auditTotalSql(p(user), action ? p(action) : null);
   // SQLite: numbered placeholders become named ones (better-sqlite3 binds an object to them).
   const query = <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
     pg || !params.length

@@ -39,21 +39,15 @@ export class AuditQueryService {
       const p = () => (postgres ? `$${++n}` : '?');
       const where = [`a.user_id = ${p()}`];
       if (withAction) where.push(`a.action = ${p()}`);
-      // The total of the filter comes from audit_log_totals (kept by triggers, one row per
-      // action), never from counting the log: at most ~20 rows for all actions, one for one.
-      const totalOf = (user: string, action: string | null) =>
-        action
-          ? `COALESCE((SELECT t.total FROM audit_log_totals t WHERE t.user_id = ${user} AND t.action = ${action}), 0)`
-          : `COALESCE((SELECT SUM(t.total) FROM audit_log_totals t WHERE t.user_id = ${user}), 0)`;
       // On PostgreSQL the total names the page's own $1/$2; on SQLite its parameters come
       // first (they are positional).
-      const total = postgres ? totalOf('$1', withAction ? '$2' : null) : totalOf('?', withAction ? '?' : null);
+      const total = postgres ? auditTotalSql('$1', withAction ? '$2' : null) : auditTotalSql('?', withAction ? '?' : null);
       if (count) return `SELECT ${total} AS n`;
-      // The page carries the total as a column (one statement, one round trip on PostgreSQL;
-      // an uncorrelated subquery, read once).
       // A row-value comparison is an index condition on (user_id, created_at, id) on both
       // databases, so a page costs the same at any depth.
       if (byCursor) where.push(`(a.created_at, a.id) < (${p()}, ${p()})`);
+      // The page carries the total as a column (one statement, one round trip on PostgreSQL;
+      // an uncorrelated subquery, read once).
       return `SELECT ${this.reader.select}, ${total} AS total FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ${p()} OFFSET ${p()}`;
     };
     const page = (name: Variant, withAction: boolean, byCursor: boolean) => new HotQuery(dataSource, `nullpass_audit_page_${name}`, sql(withAction, byCursor, false));
@@ -111,6 +105,18 @@ export class AuditQueryService {
     if (typeof out.ip === 'string') out.ip = this.protector.open(out.ip);
     return out;
   }
+}
+
+/**
+ * The total of a filter, as an expression over the given placeholders: read from
+ * audit_log_totals (kept by triggers, one row per action), never by counting the log; at
+ * most one row per action for the whole log, one row for one action. bench/explain.ts shows
+ * the plan of this same expression.
+ */
+export function auditTotalSql(user: string, action: string | null): string {
+  return action
+    ? `COALESCE((SELECT t.total FROM audit_log_totals t WHERE t.user_id = ${user} AND t.action = ${action}), 0)`
+    : `COALESCE((SELECT SUM(t.total) FROM audit_log_totals t WHERE t.user_id = ${user}), 0)`;
 }
 
 function encodeCursor(createdAt: Date, id: string): string {
