@@ -156,6 +156,32 @@ describe('Auth: register and login (seed 004)', () => {
       expect(list.body.sessions.map((s: { ip: string }) => s.ip).sort()).toEqual(['127.0.0.1', '203.0.113.1', '203.0.113.2'].sort());
     });
 
+    it("seals the events' IP as their session stores it: one ciphertext per session, another for another IP", async () => {
+      const u = await givenUser(t);
+      const ip = '203.0.113.91';
+      const first = await t.http().post('/api/auth/login').set('X-Forwarded-For', ip).send({ email: u.email, password: u.password }).expect(200);
+      t.clock.advance(60_000);
+      await t.http().post('/api/auth/login').set('X-Forwarded-For', ip).send({ email: u.email, password: u.password }).expect(200);
+      await t.http().post('/api/auth/login').set('X-Forwarded-For', '203.0.113.92').send({ email: u.email, password: u.password }).expect(200);
+      const sessions = await t.dataSource.getRepository(Session).findBy({ userId: u.id });
+      const sealedOf = (sid: string) => sessions.find((s) => s.id === sid)!.ipEncrypted;
+      const sealed = sealedOf(decode(first.body.token).sid);
+      expect(sealed).toMatch(/^v1:/);
+      const logins = (await auditEvents(t, u.id, 'USER_LOGIN')).map((e) => (e.data as { ip: string }).ip);
+      expect(logins).toHaveLength(3);
+      // The two logins from one IP carry that session's ciphertext; the third, its own session's.
+      expect(logins.filter((x) => x === sealed)).toHaveLength(2);
+      const other = logins.find((x) => x !== sealed)!;
+      expect(sessions.map((s) => s.ipEncrypted)).toContain(other);
+      // SESSION_CREATE of each new session (and of registration) names its own session's ciphertext.
+      for (const event of await auditEvents(t, u.id, 'SESSION_CREATE')) {
+        const data = event.data as { ip: string; sessionId: string };
+        expect(data.ip).toBe(sealedOf(data.sessionId));
+      }
+      const page = await t.http().get('/api/audit?action=USER_LOGIN').set(bearer(first.body.token)).expect(200);
+      expect(page.body.logs.map((l: { data: { ip: string } }) => l.data.ip).sort()).toEqual([ip, ip, '203.0.113.92']);
+    });
+
     it('never reuses another user’s session from the same IP', async () => {
       const u1 = await givenUser(t);
       const u2 = await givenUser(t);

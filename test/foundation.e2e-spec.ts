@@ -1,4 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AuditLog } from '../src/audit/entities/audit-log.entity';
+import { DataProtector } from '../src/common/crypto/data-protector';
 import { Messages } from '../src/common/messages';
 import { bearer, givenUser } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
@@ -193,6 +195,30 @@ describe('Foundation: HTTP conventions', () => {
       expect(res.body.logs[0].data.ip).toMatch(/^(127\.0\.0\.1|::1)$/);
       const bobs = await t.http().get('/api/audit').set(bearer(bob.token)).expect(200);
       expect(bobs.body.logs.every((l: { id: string }) => !res.body.logs.some((a: { id: string }) => a.id === l.id))).toBe(true);
+    });
+
+    it('opens each distinct sealed IP once per page (never across requests); one that does not open reads as null', async () => {
+      const u = await givenUser(t);
+      const protector = t.app.get(DataProtector);
+      const shared = protector.seal('192.0.2.10');
+      const own = protector.seal('192.0.2.11');
+      const ips = [shared, own, shared, 'v1:not-a-sealed-value', shared];
+      const logs = t.dataSource.getRepository(AuditLog);
+      for (const ip of ips) {
+        t.clock.advance(1000);
+        await logs.insert(logs.create({ userId: u.id, actorId: u.id, action: 'USER_LOGIN', data: { ip, twoFactorUsed: false }, createdAt: t.clock.now() }));
+      }
+      const open = jest.spyOn(protector, 'open');
+      try {
+        for (const round of [1, 2]) {
+          const res = await t.http().get('/api/audit?action=USER_LOGIN').set(bearer(u.token)).expect(200);
+          // newest first
+          expect(res.body.logs.map((l: { data: { ip: string | null } }) => l.data.ip)).toEqual(['192.0.2.10', null, '192.0.2.10', '192.0.2.11', '192.0.2.10']);
+          expect(open).toHaveBeenCalledTimes(3 * round);
+        }
+      } finally {
+        open.mockRestore();
+      }
     });
 
     it('filters by action, caps limit at 100 and pages with a cursor', async () => {

@@ -51,6 +51,32 @@ describe('seed:bulk generator', () => {
     expect(report.rowsPerSecond).toBeGreaterThan(0);
   });
 
+  it("seals IPs as the app does: each session its own, and events share their session's over its lifetime", async () => {
+    const protector = t.app.get(DataProtector);
+    const sealedIps = async (email: string) => {
+      const rows = (await t.dataSource.query(
+        `SELECT a.data AS data FROM audit_logs a JOIN users u ON u.id = a.user_id WHERE u.email = ${p(1)} AND a.action IN ('USER_LOGIN', 'SESSION_CREATE')`,
+        [email],
+      )) as Array<{ data: string | { ip: string } }>;
+      return rows.map((r) => (typeof r.data === 'string' ? (JSON.parse(r.data) as { ip: string }) : r.data).ip);
+    };
+    const long = await sealedIps(bulkEmail(0));
+    expect(long.length).toBeGreaterThan(60);
+    for (const sealed of new Set(long)) expect(protector.open(sealed)).toMatch(/^198\.51\.100\.(1[0-7])$/);
+    // A year of 7-day sessions: many ciphertexts, each shared by the events of one session.
+    const distinct = new Set(long).size;
+    expect(distinct).toBeGreaterThan(20);
+    expect(distinct).toBeLessThan(long.length);
+    // Another user's events never carry user 0's ciphertexts.
+    const other = await sealedIps(bulkEmail(7));
+    expect(other.length).toBeGreaterThan(0);
+    expect(other.filter((x) => long.includes(x))).toEqual([]);
+    const sessionIps = (await t.dataSource.query(`SELECT s.ip_encrypted AS ip FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ${p(1)}`, [
+      bulkEmail(7),
+    ])) as Array<{ ip: string }>;
+    expect(new Set(sessionIps.map((r) => r.ip)).size).toBe(5);
+  });
+
   it('refuses to seed the same database twice (the emails are taken)', async () => {
     await expect(seedBulk(t.dataSource, t.app.get(DataProtector), { users: 1, bcryptRounds: 4, sessionDays: 7 })).rejects.toThrow(
       /already exists/,

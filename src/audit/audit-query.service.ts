@@ -84,11 +84,14 @@ export class AuditQueryService {
     const more = rows.length > limit;
     const logs = rows.slice(0, limit).map((row) => this.reader.read(row));
     const last = logs[logs.length - 1];
+    // The events of one session share its sealed IP (SessionService.sealedIp): each distinct
+    // ciphertext is opened once per page. Nothing outlives the request.
+    const opened = new Map<string, string | null>();
     return {
       logs: logs.map((log) => ({
         id: log.id,
         action: log.action,
-        data: this.readable(log.data),
+        data: this.readable(log.data, opened),
         createdAt: log.createdAt.toISOString(),
       })),
       total,
@@ -99,10 +102,17 @@ export class AuditQueryService {
   }
 
   /** IPs are stored sealed; the owner sees them decrypted. */
-  private readable(data: Record<string, unknown> | null): Record<string, unknown> {
+  private readable(data: Record<string, unknown> | null, opened: Map<string, string | null>): Record<string, unknown> {
     if (!data) return {};
     const out = { ...data };
-    if (typeof out.ip === 'string') out.ip = this.protector.open(out.ip);
+    if (typeof out.ip === 'string') {
+      let ip = opened.get(out.ip);
+      if (ip === undefined) {
+        ip = this.protector.open(out.ip);
+        opened.set(out.ip, ip);
+      }
+      out.ip = ip;
+    }
     return out;
   }
 }

@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { AuditContext } from '../audit/audit-context';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
-import { DataProtector } from '../common/crypto/data-protector';
 import { sha256Hex } from '../common/crypto/hash';
 import { Messages } from '../common/messages';
 import { toEntitlementDto } from '../connect/dto/entitlement.dto';
@@ -47,7 +46,6 @@ export class AuthService {
     private readonly limiter: LoginLimiter,
     private readonly audit: AuditService,
     private readonly auditContext: AuditContext,
-    private readonly protector: DataProtector,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
   ) {}
@@ -77,7 +75,7 @@ export class AuthService {
         });
         await m.getRepository(User).insert(user);
         const issued = await this.sessions.issue(user, client.ip, client.userAgent);
-        const ip = this.protector.seal(client.ip);
+        const ip = this.sessions.sealedIp(issued.session, client.ip);
         this.auditContext.subject(user.id);
         this.auditContext.add({ ip });
         this.auditContext.also('SESSION_CREATE', { ip, sessionId: issued.session.id });
@@ -175,7 +173,7 @@ export class AuthService {
     const response = await this.uow.run(async (m) => {
       const issued = await this.sessions.issue(user, client.ip, client.userAgent);
       const services = await m.getRepository(Entitlement).find({ where: { userId: user.id }, order: { createdAt: 'ASC' } });
-      const ip = this.protector.seal(client.ip);
+      const ip = this.sessions.sealedIp(issued.session, client.ip);
       this.auditContext.subject(user.id);
       this.auditContext.add({ ip, twoFactorUsed });
       if (issued.created) this.auditContext.also('SESSION_CREATE', { ip, sessionId: issued.session.id });

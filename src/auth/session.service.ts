@@ -202,6 +202,16 @@ export class SessionService {
     return result.affected ?? 0;
   }
 
+  /**
+   * The client's IP sealed as the session stores it, for the events of the login or
+   * registration that issued the session: issue() matched the session to this IP by its
+   * blind index, or made it for this IP, so the session's ciphertext is this IP's. Events
+   * that share it are opened once per audit page (AuditQueryService).
+   */
+  sealedIp(session: Session, ip: string): string {
+    return session.ipEncrypted ?? this.protector.seal(ip);
+  }
+
   decryptIp(session: Session): string | null {
     return this.protector.open(session.ipEncrypted);
   }

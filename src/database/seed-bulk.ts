@@ -219,14 +219,9 @@ export async function seedBulk(ds: DataSource, protector: DataProtector, options
 
   // One hash for everyone, in PasswordService's scheme: bcrypt(base64(sha256(password))).
   const passwordHash = await bcrypt.hash(prehash(password), options.bcryptRounds);
-  // A few distinct client addresses, sealed once (each seal is a fresh IV, as stored by the app).
-  const ips = Array.from({ length: 8 }, (_, i) => `198.51.100.${10 + i}`).map((ip) => ({
-    sealed: protector.seal(ip),
-    index: protector.ipIndex(ip),
-  }));
-  const eventData: Record<string, string> = {
-    USER_LOGIN: JSON.stringify({ ip: ips[0].sealed, twoFactorUsed: false }),
-    SESSION_CREATE: JSON.stringify({ ip: ips[1].sealed, sessionId: randomUUID() }),
+  // A few distinct client addresses; each session seals its own (a fresh IV), as the app does.
+  const ips = Array.from({ length: 8 }, (_, i) => `198.51.100.${10 + i}`).map((ip) => ({ ip, index: protector.ipIndex(ip) }));
+  const staticData: Record<string, string> = {
     USER_UPDATE: JSON.stringify({ fields: ['displayName'] }),
     SERVICE_ACCESS_GRANT: JSON.stringify({ service: 'DROP', tier: 'free' }),
     PASSWORD_CHANGE: JSON.stringify({}),
@@ -295,7 +290,8 @@ export async function seedBulk(ds: DataSource, protector: DataProtector, options
       const i = start + k;
       const userId = randomUUID();
       // Accounts from the last year; everything of a user happens after it was created.
-      const createdMs = nowMs - DAY_MS - ((i * 7919) % (364 * 24)) * 3_600_000;
+      // bulk-user-0's long log spans the whole year.
+      const createdMs = nowMs - DAY_MS - (i === 0 ? 364 * DAY_MS : ((i * 7919) % (364 * 24)) * 3_600_000);
       push(users, [userId, bulkEmail(i), `Bulk User ${i}`, new Date(createdMs), new Date(createdMs)]);
       for (let s = 0; s < sessionsPerUser; s++) {
         const id = randomUUID();
@@ -303,14 +299,34 @@ export async function seedBulk(ds: DataSource, protector: DataProtector, options
         // Logged in within the last day: live for (lifetime − up to a day).
         const at = nowMs - (s + 1) * 3_600_000 - (i % 3600) * 1000;
         const atDate = new Date(at);
-        push(sessions, [id, userId, sha256Hex(protector.jtiFor(id)), ip.sealed, ip.index, atDate, atDate, new Date(Math.max(at + lifetimeMs, nowMs + 3_600_000))]);
+        push(sessions, [id, userId, sha256Hex(protector.jtiFor(id)), protector.seal(ip.ip), ip.index, atDate, atDate, new Date(Math.max(at + lifetimeMs, nowMs + 3_600_000))]);
       }
       for (const service of services) push(entitlements, [randomUUID(), userId, service, new Date(createdMs), new Date(createdMs)]);
       const events = i === 0 ? longLog : eventsPerUser;
       const step = Math.max(1, Math.floor((nowMs - 60_000 - createdMs) / (events + 1)));
+      // The events with an IP come from the session of their time: one per session lifetime
+      // (a login after it made a new session), whose sealed IP they share, as the app's events
+      // do (SessionService.sealedIp). Long-ago sessions are gone; their events stay.
+      const windows = new Map<number, { ip: string; sessionId: string }>();
+      const sessionAt = (atMs: number) => {
+        const w = Math.floor((atMs - createdMs) / lifetimeMs);
+        let session = windows.get(w);
+        if (!session) {
+          session = { ip: protector.seal(ips[(i + w) % ips.length].ip), sessionId: randomUUID() };
+          windows.set(w, session);
+        }
+        return session;
+      };
       for (let e = 0; e < events; e++) {
         const action = EVENT_ACTIONS[(i + e) % EVENT_ACTIONS.length];
-        push(audit, [randomUUID(), userId, userId, action, eventData[action], new Date(createdMs + (e + 1) * step)]);
+        const at = createdMs + (e + 1) * step;
+        const data =
+          action === 'USER_LOGIN'
+            ? JSON.stringify({ ip: sessionAt(at).ip, twoFactorUsed: false })
+            : action === 'SESSION_CREATE'
+              ? JSON.stringify(sessionAt(at))
+              : staticData[action];
+        push(audit, [randomUUID(), userId, userId, action, data, new Date(at)]);
       }
     }
     return [users, sessions, entitlements, audit];
