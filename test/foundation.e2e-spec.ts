@@ -197,6 +197,30 @@ describe('Foundation: HTTP conventions', () => {
       expect(bobs.body.logs.every((l: { id: string }) => !res.body.logs.some((a: { id: string }) => a.id === l.id))).toBe(true);
     });
 
+    it('answers each event as written: createdAt to the millisecond, data as stored (nested, unicode, quotes), no data as {}', async () => {
+      const u = await givenUser(t);
+      const logs = t.dataSource.getRepository(AuditLog);
+      const data = { fields: ['displayName', 'avatar'], note: 'Zoë "quoted" \\ back\nslash ✓', nested: { n: 1.5, ok: true, none: null } };
+      t.clock.advance(1234);
+      const first = t.clock.now();
+      await logs.insert(logs.create({ userId: u.id, actorId: u.id, action: 'USER_UPDATE', data, createdAt: first }));
+      t.clock.advance(1);
+      const second = t.clock.now();
+      await logs.insert(logs.create({ userId: u.id, actorId: null, action: 'USER_UPDATE', data: null, createdAt: second }));
+      const res = await t.http().get('/api/audit?action=USER_UPDATE').set(bearer(u.token)).expect(200);
+      expect(res.body).toEqual({
+        logs: [
+          { id: expect.any(String), action: 'USER_UPDATE', data: {}, createdAt: second.toISOString() },
+          { id: expect.any(String), action: 'USER_UPDATE', data, createdAt: first.toISOString() },
+        ],
+        total: 2,
+        limit: 50,
+        offset: 0,
+        nextCursor: null,
+      });
+      expect(Object.keys(res.body.logs[0])).toEqual(['id', 'action', 'data', 'createdAt']);
+    });
+
     it('opens each distinct sealed IP once per page (never across requests); one that does not open reads as null', async () => {
       const u = await givenUser(t);
       const protector = t.app.get(DataProtector);

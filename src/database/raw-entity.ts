@@ -1,6 +1,6 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { sqliteTimestamp } from './timestamps';
+import { pgTimestamptzIso, sqliteTimestamp, sqliteTimestampIso } from './timestamps';
 
 export interface RawEntityReader<T> {
   /** `alias.col AS alias_col, …` for every column of the entity. */
@@ -81,4 +81,15 @@ export function columnReader(ds: DataSource, column: ColumnMetadata): (raw: unkn
     return (raw) => (typeof raw === 'string' && sqliteTimestamp(raw)) || ds.driver.prepareHydratedValue(raw, column);
   }
   return (raw) => ds.driver.prepareHydratedValue(raw, column);
+}
+
+/**
+ * A timestamp column's raw value as `toISOString()` writes it, without a Date in between
+ * when the text is in the one form each database writes (SQLite: TypeORM's UTC form;
+ * PostgreSQL: a HotQuery with `timestamptzAsText`); anything else through columnReader.
+ */
+export function isoTimestampReader(ds: DataSource, column: ColumnMetadata): (raw: unknown) => string {
+  const read = columnReader(ds, column);
+  const fast = ds.options.type === 'postgres' ? pgTimestamptzIso : sqliteTimestampIso;
+  return (raw) => (typeof raw === 'string' && fast(raw)) || (read(raw) as Date).toISOString();
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { AbstractSqliteDriver } from 'typeorm/driver/sqlite-abstract/AbstractSqliteDriver';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { types as pgTypes } from 'pg';
-import { pgTimestamptz, sqliteTimestamp } from './timestamps';
+import { pgTimestamptz, pgTimestamptzIso, sqliteTimestamp, sqliteTimestampIso } from './timestamps';
 
 /** What TypeORM itself makes of a SQLite datetime column's value. */
 const typeormTimestamp = (raw: string): Date =>
@@ -112,5 +112,67 @@ describe('pgTimestamptz', () => {
     ]) {
       expect(pgTimestamptz(raw)).toBeNull();
     }
+  });
+});
+
+describe('sqliteTimestampIso', () => {
+  it('is toISOString() of what sqliteTimestamp reads, for every timestamp TypeORM writes', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (date) => {
+        const raw = date.toISOString().replace('T', ' ').replace('Z', '');
+        expect(sqliteTimestampIso(raw)).toBe(date.toISOString());
+      }),
+      { seed: 20261203, numRuns: 5000 },
+    );
+  });
+
+  it('agrees with sqliteTimestamp on every field value of that form, including days a month does not have', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          year: fc.integer({ min: 900, max: 9999 }),
+          month: fc.integer({ min: 0, max: 13 }),
+          day: fc.integer({ min: 0, max: 32 }),
+          hour: fc.integer({ min: 0, max: 24 }),
+          ms: fc.integer({ min: 0, max: 999 }),
+        }),
+        (f) => {
+          const raw = `${pad(f.year, 4)}-${pad(f.month, 2)}-${pad(f.day, 2)} ${pad(f.hour, 2)}:59:07.${pad(f.ms, 3)}`;
+          expect(sqliteTimestampIso(raw)).toBe(sqliteTimestamp(raw)?.toISOString() ?? null);
+        },
+      ),
+      { seed: 20261203, numRuns: 5000 },
+    );
+    expect(sqliteTimestampIso('2026-02-31 00:00:00.000')).toBe('2026-03-03T00:00:00.000Z');
+    expect(sqliteTimestampIso('2026-12-02T10:27:56.695Z')).toBeNull();
+  });
+});
+
+describe('pgTimestamptzIso', () => {
+  it('is toISOString() of what node-postgres reads, for every fraction length and UTC offset PostgreSQL writes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1001, 0, 2), max: Date.UTC(9998, 11, 30) }).map((ms) => Math.floor(ms / 1000) * 1000),
+        fc.integer({ min: 0, max: 999_999 }),
+        // a third of the cases in UTC, the form the service's connections get
+        fc.oneof(fc.constant(0), fc.integer({ min: -15 * 60 - 59, max: 15 * 60 + 59 })),
+        fc.boolean(),
+        (second, micros, offsetMinutes, offsetWithMinutes) => {
+          const raw = pgText(second, micros, offsetMinutes, offsetWithMinutes);
+          expect(pgTimestamptzIso(raw)).toBe(nodePostgresTimestamp(raw).toISOString());
+        },
+      ),
+      { seed: 20261203, numRuns: 10_000 },
+    );
+  });
+
+  it('reads the forms an audit row really has, and takes no other', () => {
+    expect(pgTimestamptzIso('2026-12-02 21:40:00+00')).toBe('2026-12-02T21:40:00.000Z');
+    expect(pgTimestamptzIso('2026-12-02 21:40:00.1+00')).toBe('2026-12-02T21:40:00.100Z');
+    expect(pgTimestamptzIso('2026-12-02 21:40:00.123456+00')).toBe('2026-12-02T21:40:00.123Z');
+    expect(pgTimestamptzIso('2026-12-02 21:40:00.9999+00:00')).toBe('2026-12-02T21:40:00.999Z');
+    expect(pgTimestamptzIso('2026-12-02 23:10:00.5+01:30')).toBe('2026-12-02T21:40:00.500Z');
+    expect(pgTimestamptzIso('2026-12-31 00:00:00+00')).toBe('2026-12-31T00:00:00.000Z');
+    for (const raw of ['infinity', '2026-12-02T21:40:00.000Z', '2026-13-02 21:40:00+00', '']) expect(pgTimestamptzIso(raw)).toBeNull();
   });
 });

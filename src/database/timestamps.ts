@@ -54,3 +54,32 @@ export function pgTimestamptz(raw: string): Date | null {
   const utc = Date.UTC(digits(raw, 0, 4), digits(raw, 5, 7) - 1, digits(raw, 8, 10), digits(raw, 11, 13), digits(raw, 14, 16), digits(raw, 17, 19), ms);
   return new Date(utc - sign * offsetMinutes * 60_000);
 }
+
+/**
+ * A SQLite timestamp in TypeORM's own form as `toISOString()` writes the instant
+ * ("2026-12-02 10:27:56.695" is "2026-12-02T10:27:56.695Z"), by rearranging the text: the
+ * audit page answers fifty of them. Days past the 28th go through sqliteTimestamp, which rolls
+ * an impossible date over as TypeORM does; null for any other form.
+ */
+export function sqliteTimestampIso(raw: string): string | null {
+  if (!SQLITE_TIMESTAMP.test(raw)) return null;
+  if (digits(raw, 8, 10) > 28) return sqliteTimestamp(raw)!.toISOString();
+  return `${raw.slice(0, 10)}T${raw.slice(11)}Z`;
+}
+
+/**
+ * A PostgreSQL timestamptz as `toISOString()` writes the instant, by rearranging the text
+ * when PostgreSQL wrote it in UTC ("2026-12-02 21:40:00.12+00" is "2026-12-02T21:40:00.120Z",
+ * the fraction cut to milliseconds as node-postgres cuts it); any other offset, and days past
+ * the 28th, through pgTimestamptz. Null for any form pgTimestamptz does not take.
+ */
+export function pgTimestamptzIso(raw: string): string | null {
+  if (!PG_TIMESTAMPTZ.test(raw)) return null;
+  const end = raw.length - 3;
+  if (raw.charCodeAt(end) !== 43 /* + */ || raw.charCodeAt(end + 1) !== 48 || raw.charCodeAt(end + 2) !== 48 || digits(raw, 8, 10) > 28) {
+    return pgTimestamptz(raw)!.toISOString();
+  }
+  // 19 is where the fraction's "." is, if there is one
+  const ms = end > 19 ? `${raw.slice(20, Math.min(end, 23))}00`.slice(0, 3) : '000';
+  return `${raw.slice(0, 10)}T${raw.slice(11, 19)}.${ms}Z`;
+}
