@@ -14,12 +14,15 @@ const Database = require('better-sqlite3') as new (file: string) => {
 describe('Configuration at start', () => {
   const main = join(__dirname, '..', 'dist', 'src', 'main.js');
   beforeAll(() => ensureBuilt(), 120_000);
+  // Each case starts the real process (twice in some); on a loaded machine loading Nest takes
+  // seconds. A start that took 20 s was once killed silently under a seed run beside CI.
+  jest.setTimeout(150_000);
 
   // A directory of its own, so a developer's ./.env cannot fill in what a case leaves out.
   const start = (env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'nullpass-config-'))) => {
     const clean = { ...process.env };
     for (const key of ['JWT_SECRET', 'IP_ENCRYPTION_KEY', 'DATABASE_URL', 'DATABASE_SCHEMA', 'NODE_ENV']) delete clean[key];
-    return spawnSync(process.execPath, [main], { env: { ...clean, PORT: '0', LOG_LEVEL: 'silent', ...env }, cwd, encoding: 'utf8', timeout: 20_000 });
+    return spawnSync(process.execPath, [main], { env: { ...clean, PORT: '0', LOG_LEVEL: 'silent', ...env }, cwd, encoding: 'utf8', timeout: 60_000 });
   };
 
   it.each([
