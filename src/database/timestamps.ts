@@ -75,11 +75,9 @@ export function sqliteTimestampIso(raw: string): string | null {
  */
 export function pgTimestamptzIso(raw: string): string | null {
   if (!PG_TIMESTAMPTZ.test(raw)) return null;
+  if (!raw.endsWith('+00') || digits(raw, 8, 10) > 28) return pgTimestamptz(raw)!.toISOString();
+  // The fraction, if any, runs from 20 (after the ".") to the offset.
   const end = raw.length - 3;
-  if (raw.charCodeAt(end) !== 43 /* + */ || raw.charCodeAt(end + 1) !== 48 || raw.charCodeAt(end + 2) !== 48 || digits(raw, 8, 10) > 28) {
-    return pgTimestamptz(raw)!.toISOString();
-  }
-  // 19 is where the fraction's "." is, if there is one
   const ms = end > 19 ? `${raw.slice(20, Math.min(end, 23))}00`.slice(0, 3) : '000';
   return `${raw.slice(0, 10)}T${raw.slice(11, 19)}.${ms}Z`;
 }
