@@ -278,6 +278,32 @@ describe('Foundation: HTTP conventions', () => {
       expect(seen.size).toBe(4);
     });
 
+    it('refuses a cursor it did not make with 400 (a crafted id or time never reaches the database as a 500)', async () => {
+      const u = await givenUser(t);
+      const page = await t.http().get('/api/audit?limit=1').set(bearer(u.token)).expect(200);
+      const [time, id] = Buffer.from(page.body.nextCursor, 'base64url').toString().split('|');
+      const crafted = [
+        `${time}|${'a'.repeat(36)}`, // 36 hex digits: not a UUID
+        `${time}|${'-'.repeat(36)}`,
+        `${time}|${id.replace(/-/g, '')}0000`,
+        `-200000-01-01T00:00:00.000Z|${id}`, // a Date, but outside the database's range
+        `+275760-09-13T00:00:00.000Z|${id}`,
+        `2024-01-01|${id}`, // not the form the service writes
+        `${time.replace('Z', '+01:00')}|${id}`,
+        `${time}|${id}|extra`,
+        `${time}`,
+        '',
+      ];
+      for (const text of crafted) {
+        const res = await t.http().get(`/api/audit?cursor=${Buffer.from(text).toString('base64url') || 'x'}`).set(bearer(u.token));
+        expect({ text, status: res.status, body: res.body }).toEqual({ text, status: 400, body: { error: 'cursor is not valid' } });
+      }
+      // The service's own cursor, upper-cased id included, still pages.
+      const upper = Buffer.from(`${time}|${id.toUpperCase()}`).toString('base64url');
+      const next = await t.http().get(`/api/audit?limit=1&cursor=${upper}`).set(bearer(u.token)).expect(200);
+      expect(next.body.logs).toHaveLength(1);
+    });
+
     it('pages through events written in the same instant (ties broken by id), each once', async () => {
       const u = await givenUser(t); // USER_REGISTER and SESSION_CREATE share one timestamp
       const first = await t.http().get('/api/audit?limit=1').set(bearer(u.token)).expect(200);

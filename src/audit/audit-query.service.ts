@@ -141,11 +141,19 @@ function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(`${createdAt}|${id}`).toString('base64url');
 }
 
+/** encodeCursor's form only: toISOString()'s time (years 0000–9999) and a canonical UUID. */
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * The cursor is the caller's input: anything but what encodeCursor wrote is refused here, so
+ * no crafted id or out-of-range time reaches the database (PostgreSQL would refuse it with an
+ * error, not an empty page).
+ */
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const createdAt = new Date(match?.[1] ?? '');
+  if (!match || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== match[1]) {
     throw new BadRequestException('cursor is not valid');
   }
-  return { createdAt, id };
+  return { createdAt, id: match[2].toLowerCase() };
 }

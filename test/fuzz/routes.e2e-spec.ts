@@ -234,6 +234,13 @@ const preview = (buf?: Buffer) => (buf === undefined ? '(none)' : JSON.stringify
     return fc.oneof(
       { weight: 3, arbitrary: fc.constant('') },
       { weight: 4, arbitrary: pairs },
+      // A cursor in the service's own shape (time|id), with either half crafted.
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), str()), fc.oneof(fc.uuid(), str()))
+          .map(([time, id]) => `cursor=${Buffer.from(`${time}|${id}`).toString('base64url')}`),
+      },
       {
         weight: 1,
         arbitrary: fc.constantFrom(
