@@ -9,7 +9,7 @@
  * table and of bulk-user-0's long log); printed as Markdown for bench/README.md.
  */
 import { parseArgs } from 'node:util';
-import { auditTotalSql } from '../src/audit/audit-query.service';
+import { auditPageBatchSql, auditTotalSql } from '../src/audit/audit-query.service';
 import { openSeeded } from './lib/database';
 
 interface HotQuery {
@@ -55,6 +55,12 @@ async function main(): Promise<void> {
       `SELECT created_at, id FROM audit_logs WHERE user_id = ${p(1)} AND action = ${p(2)} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 1000`,
       [long.id, 'USER_LOGIN'],
     );
+    // For the batched pages: a cursor near the top of the long log, and another short log.
+    const [first] = await query<{ created_at: string | Date; id: string }>(
+      `SELECT created_at, id FROM audit_logs WHERE user_id = ${p(1)} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50`,
+      [long.id],
+    );
+    const [middleUser] = await query<{ id: string }>(`SELECT id FROM users WHERE email = ${p(1)}`, [`bulk-user-${Math.floor(users / 3)}@example.com`]);
     const now = ts(new Date());
     const asTs = (v: string | Date) => (v instanceof Date ? ts(v) : v);
     const queries: HotQuery[] = [
@@ -114,6 +120,25 @@ async function main(): Promise<void> {
           'ORDER BY a.created_at DESC, a.id DESC LIMIT 51',
         params: [long.id, asTs(midAction.created_at), midAction.id, 'USER_LOGIN'],
       },
+      // PostgreSQL answers the pages of one event-loop turn with one statement per kind of page
+      // (AuditQueryService, auditPageBatchSql): here four pages of a 50-connection load, the long
+      // log's at two depths and two 20-event logs (one of them past its end).
+      ...(pg
+        ? [
+            {
+              name: 'audit pages of one turn (PostgreSQL): four by cursor, the long log at depths 2,500 and 50 and two short logs',
+              where: 'AuditQueryService.list (batched)',
+              sql: auditPageBatchSql(false, true),
+              params: [[long.id, long.id, sample.user_id, middleUser.id], [asTs(mid.created_at), asTs(first.created_at), now, now], [mid.id, first.id, sample.user_id, middleUser.id], [51, 51, 51, 51], [0, 0, 0, 0]],
+            },
+            {
+              name: 'audit pages of one turn (PostgreSQL), action filter, by offset: two of the long log, one past the end of a short log',
+              where: 'AuditQueryService.list (batched)',
+              sql: auditPageBatchSql(true, false),
+              params: [[long.id, long.id, sample.user_id], ['USER_LOGIN', 'USER_LOGIN', 'USER_LOGIN'], [51, 51, 51], [0, 500, 100]],
+            },
+          ]
+        : []),
       {
         name: 'audit total of the long log (audit_log_totals, one row per action)',
         where: 'AuditQueryService.list',

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { DataProtector } from '../common/crypto/data-protector';
 import { HotQuery } from '../database/hot-query';
@@ -7,10 +8,26 @@ import type { AuditLogDto, AuditPageDto, AuditQueryDto } from './dto/audit-query
 import { AuditLog } from './entities/audit-log.entity';
 
 const DEFAULT_LIMIT = 50;
-/** Where each value is in a page's row (its SELECT list). */
-const [ID, ACTION, DATA, CREATED_AT, TOTAL] = [0, 1, 2, 3, 4];
+/** At most this many pages share one PostgreSQL statement. */
+const PAGE_BATCH_MAX = 16;
+/** Where each value is in a page's row (its SELECT list); a batched row adds its page's number. */
+const [ID, ACTION, DATA, CREATED_AT, TOTAL, PAGE] = [0, 1, 2, 3, 4, 5];
 
 type Variant = `${'all' | 'action'}_${'offset' | 'cursor'}`;
+const VARIANTS: readonly Variant[] = ['all_offset', 'all_cursor', 'action_offset', 'action_cursor'];
+
+/** One page to read: the filter's values ([userId] or [userId, action]), the cursor's, limit + 1, offset. */
+interface PageRead {
+  filter: unknown[];
+  after: unknown[];
+  take: number;
+  offset: number;
+}
+/** A page's rows (ID…TOTAL) and its filter's total. */
+interface PageRows {
+  rows: unknown[][];
+  total: number;
+}
 
 /**
  * The caller's own audit log, newest first, by offset or by keyset cursor.
@@ -20,7 +37,8 @@ type Variant = `${'all' | 'action'}_${'offset' | 'cursor'}`;
  * query builders and hydrating full entities was most of a page's cost. The rows are read as
  * arrays straight into the answer's shape, createdAt from the database's text to ISO without a
  * Date (isoTimestampReader). The total is read from `audit_log_totals` (AuditLogTotal), so a
- * page costs the same whatever the log's length.
+ * page costs the same whatever the log's length. On PostgreSQL the pages of one event-loop
+ * turn are read together, one statement per variant (auditPageBatchSql).
  */
 @Injectable()
 export class AuditQueryService {
@@ -28,6 +46,8 @@ export class AuditQueryService {
   private readonly readCreatedAt: (raw: unknown) => string;
   private readonly pages: Record<Variant, HotQuery>;
   private readonly counts: Record<'all' | 'action', HotQuery>;
+  /** PostgreSQL: the pages of one event-loop turn, one statement per variant. */
+  private readonly batches?: Record<Variant, DataLoader<PageRead, PageRows>>;
   private readonly createdAtColumn;
   /** SQLite's positional parameters: the total's filter comes first. */
   private readonly totalFirst: boolean;
@@ -72,24 +92,46 @@ export class AuditQueryService {
       action: new HotQuery(dataSource, 'nullpass_audit_count_action', sql(true, false, true)),
     };
     this.totalFirst = !postgres;
+    // On PostgreSQL most of a page's cost to the app is the statement's fixed cost (the pool,
+    // the protocol, the syscall that wakes the backend), as it was for the token check: the
+    // pages asked for in one turn of the event loop share one statement (auditPageBatchSql),
+    // each still read after its request arrived. SQLite answers in-process: no round trip
+    // to share.
+    if (postgres) {
+      const batch = (variant: Variant): DataLoader<PageRead, PageRows> => {
+        const [withAction, byCursor] = [variant.startsWith('action'), variant.endsWith('cursor')];
+        const query = new HotQuery(dataSource, `nullpass_audit_batch_${variant}`, auditPageBatchSql(withAction, byCursor), { timestamptzAsText: true });
+        return new DataLoader<PageRead, PageRows>(
+          async (reads) => {
+            // One array per column of the pages: users, [actions], [cursor times, ids], takes, offsets.
+            const columns = [...reads[0].filter.map((_, i) => reads.map((r) => r.filter[i])), ...reads[0].after.map((_, i) => reads.map((r) => r.after[i]))];
+            columns.push(reads.map((r) => r.take), reads.map((r) => r.offset));
+            const pages: PageRows[] = reads.map(() => ({ rows: [], total: 0 }));
+            for (const row of await query.arrays(dataSource.manager, columns)) {
+              const page = pages[Number(row[PAGE]) - 1];
+              page.total = Number(row[TOTAL]);
+              // A page past the end is one row of nulls that carries the total.
+              if (row[ID] !== null) page.rows.push(row);
+            }
+            return pages;
+          },
+          { cache: false, maxBatchSize: PAGE_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+        );
+      };
+      this.batches = Object.fromEntries(VARIANTS.map((v) => [v, batch(v)])) as Record<Variant, DataLoader<PageRead, PageRows>>;
+    }
   }
 
   async list(userId: string, query: AuditQueryDto): Promise<AuditPageDto> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const offset = query.cursor ? 0 : (query.offset ?? 0);
-    const filter: unknown[] = query.action ? [userId, query.action] : [userId];
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    const after = cursor
-      ? [this.dataSource.driver.preparePersistentValue(cursor.createdAt, this.createdAtColumn), cursor.id]
-      : [];
     const variant: Variant = `${query.action ? 'action' : 'all'}_${cursor ? 'cursor' : 'offset'}`;
-    const manager = this.dataSource.manager;
-    const rows = await this.pages[variant].arrays(manager, [...(this.totalFirst ? filter : []), ...filter, ...after, limit + 1, offset]);
-    const total = rows.length
-      ? Number(rows[0][TOTAL])
-      : offset === 0 && !cursor
-        ? 0
-        : Number((await this.counts[query.action ? 'action' : 'all'].rows(manager, filter))[0]?.n ?? 0);
+    const read: PageRead = { filter: query.action ? [userId, query.action] : [userId], after: [], take: limit + 1, offset };
+    if (cursor) {
+      read.after = [this.batches ? cursor.createdAt.toISOString() : this.dataSource.driver.preparePersistentValue(cursor.createdAt, this.createdAtColumn), cursor.id];
+    }
+    const { rows, total } = this.batches ? await this.batches[variant].load(read) : await this.readPage(variant, read, !!cursor);
     const more = rows.length > limit;
     const count = Math.min(rows.length, limit);
     // The events of one session share its sealed IP (SessionService.sealedIp): each distinct
@@ -107,6 +149,16 @@ export class AuditQueryService {
     }
     const last = logs[count - 1];
     return { logs, total, limit, offset, nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null };
+  }
+
+  /** SQLite: the page's statement, and for a page past the end the total's. */
+  private async readPage(variant: Variant, read: PageRead, byCursor: boolean): Promise<PageRows> {
+    const manager = this.dataSource.manager;
+    const rows = await this.pages[variant].arrays(manager, [...(this.totalFirst ? read.filter : []), ...read.filter, ...read.after, read.take, read.offset]);
+    if (rows.length) return { rows, total: Number(rows[0][TOTAL]) };
+    if (read.offset === 0 && !byCursor) return { rows, total: 0 };
+    const counted = await this.counts[read.filter.length > 1 ? 'action' : 'all'].rows(manager, read.filter);
+    return { rows, total: Number(counted[0]?.n ?? 0) };
   }
 
   /** IPs are stored sealed; the owner sees them decrypted (in the row's own parsed data). */
@@ -134,6 +186,43 @@ export function auditTotalSql(user: string, action: string | null): string {
   return action
     ? `COALESCE((SELECT t.total FROM audit_log_totals t WHERE t.user_id = ${user} AND t.action = ${action}), 0)`
     : `COALESCE((SELECT SUM(t.total) FROM audit_log_totals t WHERE t.user_id = ${user}), 0)`;
+}
+
+/**
+ * PostgreSQL: the pages of many requests in one statement. Each page is a row of the unnested
+ * parameter arrays (user, [action], [cursor time, cursor id], limit + 1, offset, numbered by
+ * ordinality); its total is read once per page, its rows by the same index condition as a
+ * single page's (a LATERAL subquery per page, so any depth costs the same); a page with no
+ * rows is one row of nulls with its total (LEFT JOIN). The order is the page number, then the
+ * page's own order. bench/explain.ts shows its plan.
+ */
+export function auditPageBatchSql(withAction: boolean, byCursor: boolean): string {
+  let n = 0;
+  const p = (type: string) => `$${++n}::${type}[]`;
+  const columns = ['u'];
+  const arrays = [p('uuid')];
+  const where = ['a.user_id = q.u'];
+  if (withAction) {
+    columns.push('act');
+    arrays.push(p('varchar'));
+    where.push('a.action = q.act');
+  }
+  if (byCursor) {
+    columns.push('c_at', 'c_id');
+    arrays.push(p('timestamptz'), p('uuid'));
+    where.push('(a.created_at, a.id) < (q.c_at, q.c_id)');
+  }
+  columns.push('take', 'skip', 'n');
+  arrays.push(p('int'), p('int'));
+  // MATERIALIZED: each page's total is read once (inlined, PostgreSQL would run it per row).
+  return (
+    `WITH q AS MATERIALIZED (SELECT q.*, ${auditTotalSql('q.u', withAction ? 'q.act' : null)} AS total ` +
+    `FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS q(${columns.join(', ')})) ` +
+    `SELECT p.id, p.action, p.data, p.created_at, q.total, q.n FROM q ` +
+    `LEFT JOIN LATERAL (SELECT a.id, a.action, a.data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
+    `ORDER BY a.created_at DESC, a.id DESC LIMIT q.take OFFSET q.skip) p ON true ` +
+    `ORDER BY q.n, p.created_at DESC, p.id DESC`
+  );
 }
 
 /** The last event's createdAt (ISO, as answered) and id. */
