@@ -25,7 +25,10 @@ export class AuditQueryDto {
   @IsIn(AUDIT_ACTIONS as unknown as string[], { message: 'action must be a known audit action' })
   action?: AuditAction;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page (keyset paging; offset is then ignored)' })
+  @ApiPropertyOptional({
+    description:
+      'nextCursor of the previous page, as given (keyset paging; offset is then ignored). Opaque: anything the service did not write is 400 `cursor is not valid`.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
