@@ -1,8 +1,8 @@
 import { AuditQueryService } from '../src/audit/audit-query.service';
 import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import type { AuditPageDto, AuditQueryDto } from '../src/audit/dto/audit-query.dto';
-import { HotQuery } from '../src/database/hot-query';
 import { bearer, givenUser, GivenUser } from './support/given';
+import { hotStatementsOf } from './support/statements';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
 const onPostgres = !!process.env.TEST_DATABASE_URL;
@@ -101,24 +101,13 @@ describe('Audit pages at once: each answers for its own caller and query', () =>
   });
 
   it(`pages started in one turn are ${onPostgres ? 'one statement per kind of page' : 'a statement each (SQLite: no round trip to share)'}`, async () => {
-    const statements: string[] = [];
-    const original = HotQuery.prototype.arrays;
-    const spy = jest.spyOn(HotQuery.prototype, 'arrays').mockImplementation(function (this: HotQuery, ...args) {
-      statements.push(this.name);
-      return original.apply(this, args);
-    });
-    try {
-      await Promise.all([
-        ...users.map((u) => service.list(u.id, { limit: 2 })),
-        ...users.map((u) => service.list(u.id, { action: 'USER_UPDATE' })),
-      ]);
-      if (onPostgres) {
-        expect(statements).toEqual(['nullpass_audit_batch_all_offset', 'nullpass_audit_batch_action_offset']);
-      } else {
-        expect(statements).toEqual([...users.map(() => 'nullpass_audit_page_all_offset'), ...users.map(() => 'nullpass_audit_page_action_offset')]);
-      }
-    } finally {
-      spy.mockRestore();
+    const statements = await hotStatementsOf(() =>
+      Promise.all([...users.map((u) => service.list(u.id, { limit: 2 })), ...users.map((u) => service.list(u.id, { action: 'USER_UPDATE' }))]),
+    );
+    if (onPostgres) {
+      expect(statements).toEqual(['nullpass_audit_batch_all_offset', 'nullpass_audit_batch_action_offset']);
+    } else {
+      expect(statements).toEqual([...users.map(() => 'nullpass_audit_page_all_offset'), ...users.map(() => 'nullpass_audit_page_action_offset')]);
     }
   });
 });

@@ -1,8 +1,8 @@
 import { SessionService } from '../src/auth/session.service';
 import { sha256Hex } from '../src/common/crypto/hash';
-import { HotQuery } from '../src/database/hot-query';
 import { UnitOfWork } from '../src/database/unit-of-work';
 import { bearer, givenUser, GivenUser } from './support/given';
+import { hotStatementsOf } from './support/statements';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sid: string; jti: string };
@@ -69,24 +69,19 @@ describe('Token checks at once: each answers for its own session', () => {
 
   it('checks started in one turn are one statement; inside a transaction the transaction’s own', async () => {
     const sessions = t.app.get(SessionService);
-    const statements: string[] = [];
-    const original = HotQuery.prototype.arrays;
-    const spy = jest.spyOn(HotQuery.prototype, 'arrays').mockImplementation(function (this: HotQuery, ...args) {
-      statements.push(this.name);
-      return original.apply(this, args);
+    const claims = users.slice(1).map((u) => claimsOf(u.token));
+    let found: Array<Awaited<ReturnType<SessionService['findLive']>>> = [];
+    const batched = await hotStatementsOf(async () => {
+      found = await Promise.all(claims.map((c) => sessions.findLive(c.sid, sha256Hex(c.jti))));
     });
-    try {
-      const claims = users.slice(1).map((u) => claimsOf(u.token));
-      const found = await Promise.all(claims.map((c) => sessions.findLive(c.sid, sha256Hex(c.jti))));
-      expect(found.map((live) => live?.session.id)).toEqual(claims.map((c) => c.sid));
-      expect(statements).toEqual(['nullpass_session_live_batch']);
+    expect(found.map((live) => live?.session.id)).toEqual(claims.map((c) => c.sid));
+    expect(batched).toEqual(['nullpass_session_live_batch']);
 
-      statements.length = 0;
-      const inside = await t.app.get(UnitOfWork).run(() => sessions.findLive(claims[0].sid, sha256Hex(claims[0].jti)));
-      expect(inside?.session.id).toBe(claims[0].sid);
-      expect(statements).toEqual(['nullpass_session_live']);
-    } finally {
-      spy.mockRestore();
-    }
+    let inside: Awaited<ReturnType<SessionService['findLive']>> = null;
+    const alone = await hotStatementsOf(async () => {
+      inside = await t.app.get(UnitOfWork).run(() => sessions.findLive(claims[0].sid, sha256Hex(claims[0].jti)));
+    });
+    expect(inside!.session.id).toBe(claims[0].sid);
+    expect(alone).toEqual(['nullpass_session_live']);
   });
 });
