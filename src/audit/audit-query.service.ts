@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { DataSource } from 'typeorm';
 import { DataProtector } from '../common/crypto/data-protector';
 import { HotQuery } from '../database/hot-query';
@@ -16,10 +17,10 @@ const [ID, ACTION, DATA, CREATED_AT, TOTAL, PAGE] = [0, 1, 2, 3, 4, 5];
 type Variant = `${'all' | 'action'}_${'offset' | 'cursor'}`;
 const VARIANTS: readonly Variant[] = ['all_offset', 'all_cursor', 'action_offset', 'action_cursor'];
 
-/** One page to read: the filter's values ([userId] or [userId, action]), the cursor's, limit + 1, offset. */
+/** One page to read: the filter's values ([userId] or [userId, action]), the cursor (time, id), limit + 1, offset. */
 interface PageRead {
   filter: unknown[];
-  after: unknown[];
+  after: { createdAt: Date; id: string } | null;
   take: number;
   offset: number;
 }
@@ -32,106 +33,39 @@ interface PageRows {
 /**
  * The caller's own audit log, newest first, by offset or by keyset cursor.
  *
- * Its four page statements (with or without `action`, by offset or by cursor) and two totals
- * are built once and prepared (HotQuery), like the token-validation reads: building TypeORM
- * query builders and hydrating full entities was most of a page's cost. The rows are read as
- * arrays straight into the answer's shape, createdAt from the database's text to ISO without a
- * Date (isoTimestampReader). The total is read from `audit_log_totals` (AuditLogTotal), so a
- * page costs the same whatever the log's length. On PostgreSQL the pages of one event-loop
- * turn are read together, one statement per variant (auditPageBatchSql).
+ * Its statements (with or without `action`, by offset or by cursor) are built once and
+ * prepared (HotQuery), like the token-validation reads: building TypeORM query builders and
+ * hydrating full entities was most of a page's cost. The rows are read as arrays straight into
+ * the answer's shape, createdAt from the database's text to ISO without a Date
+ * (isoTimestampReader). The total is read from `audit_log_totals` (AuditLogTotal), so a page
+ * costs the same whatever the log's length. On PostgreSQL the pages of one event-loop turn are
+ * read together, one statement per variant (auditPageBatchSql); SQLite has a statement per page.
  */
 @Injectable()
 export class AuditQueryService {
   private readonly readData: (raw: unknown) => unknown;
   private readonly readCreatedAt: (raw: unknown) => string;
-  private readonly pages: Record<Variant, HotQuery>;
-  private readonly counts: Record<'all' | 'action', HotQuery>;
-  /** PostgreSQL: the pages of one event-loop turn, one statement per variant. */
-  private readonly batches?: Record<Variant, DataLoader<PageRead, PageRows>>;
-  private readonly createdAtColumn;
-  /** SQLite's positional parameters: the total's filter comes first. */
-  private readonly totalFirst: boolean;
+  /** The page's rows and total, by the database's own reader (chosen once). */
+  private readonly readPage: (variant: Variant, read: PageRead) => Promise<PageRows>;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly protector: DataProtector,
   ) {
     const metadata = dataSource.getMetadata(AuditLog);
-    this.createdAtColumn = metadata.findColumnWithPropertyName('createdAt')!;
+    const createdAtColumn = metadata.findColumnWithPropertyName('createdAt')!;
     this.readData = columnReader(dataSource, metadata.findColumnWithPropertyName('data')!);
-    this.readCreatedAt = isoTimestampReader(dataSource, this.createdAtColumn);
-    const postgres = dataSource.options.type === 'postgres';
-    const sql = (withAction: boolean, byCursor: boolean, count: boolean): string => {
-      let n = 0;
-      const p = () => (postgres ? `$${++n}` : '?');
-      const where = [`a.user_id = ${p()}`];
-      if (withAction) where.push(`a.action = ${p()}`);
-      // On PostgreSQL the total names the page's own $1/$2; on SQLite its parameters come
-      // first (they are positional).
-      const total = postgres ? auditTotalSql('$1', withAction ? '$2' : null) : auditTotalSql('?', withAction ? '?' : null);
-      if (count) return `SELECT ${total} AS n`;
-      // A row-value comparison is an index condition on (user_id, created_at, id) on both
-      // databases, so a page costs the same at any depth.
-      if (byCursor) where.push(`(a.created_at, a.id) < (${p()}, ${p()})`);
-      // The page carries the total as a column (one statement, one round trip on PostgreSQL;
-      // an uncorrelated subquery, read once).
-      // Read as arrays: the order is ID, ACTION, DATA, CREATED_AT, TOTAL's.
-      return `SELECT a.id, a.action, a.data, a.created_at, ${total} AS total FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ${p()} OFFSET ${p()}`;
-    };
-    const page = (name: Variant, withAction: boolean, byCursor: boolean) =>
-      new HotQuery(dataSource, `nullpass_audit_page_${name}`, sql(withAction, byCursor, false), { timestamptzAsText: true });
-    this.pages = {
-      all_offset: page('all_offset', false, false),
-      all_cursor: page('all_cursor', false, true),
-      action_offset: page('action_offset', true, false),
-      action_cursor: page('action_cursor', true, true),
-    };
-    // For a page with no rows (past the end), the total alone.
-    this.counts = {
-      all: new HotQuery(dataSource, 'nullpass_audit_count_all', sql(false, false, true)),
-      action: new HotQuery(dataSource, 'nullpass_audit_count_action', sql(true, false, true)),
-    };
-    this.totalFirst = !postgres;
-    // On PostgreSQL most of a page's cost to the app is the statement's fixed cost (the pool,
-    // the protocol, the syscall that wakes the backend), as it was for the token check: the
-    // pages asked for in one turn of the event loop share one statement (auditPageBatchSql),
-    // each still read after its request arrived. SQLite answers in-process: no round trip
-    // to share.
-    if (postgres) {
-      const batch = (variant: Variant): DataLoader<PageRead, PageRows> => {
-        const [withAction, byCursor] = [variant.startsWith('action'), variant.endsWith('cursor')];
-        const query = new HotQuery(dataSource, `nullpass_audit_batch_${variant}`, auditPageBatchSql(withAction, byCursor), { timestamptzAsText: true });
-        return new DataLoader<PageRead, PageRows>(
-          async (reads) => {
-            // One array per column of the pages: users, [actions], [cursor times, ids], takes, offsets.
-            const columns = [...reads[0].filter.map((_, i) => reads.map((r) => r.filter[i])), ...reads[0].after.map((_, i) => reads.map((r) => r.after[i]))];
-            columns.push(reads.map((r) => r.take), reads.map((r) => r.offset));
-            const pages: PageRows[] = reads.map(() => ({ rows: [], total: 0 }));
-            for (const row of await query.arrays(dataSource.manager, columns)) {
-              const page = pages[Number(row[PAGE]) - 1];
-              page.total = Number(row[TOTAL]);
-              // A page past the end is one row of nulls that carries the total.
-              if (row[ID] !== null) page.rows.push(row);
-            }
-            return pages;
-          },
-          { cache: false, maxBatchSize: PAGE_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
-        );
-      };
-      this.batches = Object.fromEntries(VARIANTS.map((v) => [v, batch(v)])) as Record<Variant, DataLoader<PageRead, PageRows>>;
-    }
+    this.readCreatedAt = isoTimestampReader(dataSource, createdAtColumn);
+    this.readPage = dataSource.options.type === 'postgres' ? batchedPages(dataSource) : sqlitePages(dataSource, createdAtColumn);
   }
 
   async list(userId: string, query: AuditQueryDto): Promise<AuditPageDto> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const offset = query.cursor ? 0 : (query.offset ?? 0);
-    const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    const variant: Variant = `${query.action ? 'action' : 'all'}_${cursor ? 'cursor' : 'offset'}`;
-    const read: PageRead = { filter: query.action ? [userId, query.action] : [userId], after: [], take: limit + 1, offset };
-    if (cursor) {
-      read.after = [this.batches ? cursor.createdAt.toISOString() : this.dataSource.driver.preparePersistentValue(cursor.createdAt, this.createdAtColumn), cursor.id];
-    }
-    const { rows, total } = this.batches ? await this.batches[variant].load(read) : await this.readPage(variant, read, !!cursor);
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const variant: Variant = `${query.action ? 'action' : 'all'}_${after ? 'cursor' : 'offset'}`;
+    const filter = query.action ? [userId, query.action] : [userId];
+    const { rows, total } = await this.readPage(variant, { filter, after, take: limit + 1, offset });
     const more = rows.length > limit;
     const count = Math.min(rows.length, limit);
     // The events of one session share its sealed IP (SessionService.sealedIp): each distinct
@@ -151,16 +85,6 @@ export class AuditQueryService {
     return { logs, total, limit, offset, nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null };
   }
 
-  /** SQLite: the page's statement, and for a page past the end the total's. */
-  private async readPage(variant: Variant, read: PageRead, byCursor: boolean): Promise<PageRows> {
-    const manager = this.dataSource.manager;
-    const rows = await this.pages[variant].arrays(manager, [...(this.totalFirst ? read.filter : []), ...read.filter, ...read.after, read.take, read.offset]);
-    if (rows.length) return { rows, total: Number(rows[0][TOTAL]) };
-    if (read.offset === 0 && !byCursor) return { rows, total: 0 };
-    const counted = await this.counts[read.filter.length > 1 ? 'action' : 'all'].rows(manager, read.filter);
-    return { rows, total: Number(counted[0]?.n ?? 0) };
-  }
-
   /** IPs are stored sealed; the owner sees them decrypted (in the row's own parsed data). */
   private readable(data: Record<string, unknown> | null, opened: Map<string, string | null>): Record<string, unknown> {
     if (!data) return {};
@@ -174,6 +98,70 @@ export class AuditQueryService {
     }
     return data;
   }
+}
+
+/**
+ * SQLite: one statement per page, the total as a column of its rows (an uncorrelated subquery,
+ * read once); for a page past the end the total alone. The parameters are positional, so the
+ * total's filter comes first. A row-value comparison is an index condition on
+ * (user_id, created_at, id), so a page by cursor costs the same at any depth.
+ */
+function sqlitePages(dataSource: DataSource, createdAtColumn: ColumnMetadata): (variant: Variant, read: PageRead) => Promise<PageRows> {
+  const sql = (withAction: boolean, byCursor: boolean): string => {
+    const where = ['a.user_id = ?'];
+    if (withAction) where.push('a.action = ?');
+    if (byCursor) where.push('(a.created_at, a.id) < (?, ?)');
+    // Read as arrays: the order is ID, ACTION, DATA, CREATED_AT, TOTAL's.
+    return `SELECT a.id, a.action, a.data, a.created_at, ${auditTotalSql('?', withAction ? '?' : null)} AS total FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?`;
+  };
+  const pages = Object.fromEntries(
+    VARIANTS.map((v) => [v, new HotQuery(dataSource, `nullpass_audit_page_${v}`, sql(v.startsWith('action'), v.endsWith('cursor')))]),
+  ) as Record<Variant, HotQuery>;
+  const counts = {
+    all: new HotQuery(dataSource, 'nullpass_audit_count_all', `SELECT ${auditTotalSql('?', null)} AS n`),
+    action: new HotQuery(dataSource, 'nullpass_audit_count_action', `SELECT ${auditTotalSql('?', '?')} AS n`),
+  };
+  return async (variant, { filter, after, take, offset }) => {
+    const manager = dataSource.manager;
+    const cursor = after ? [dataSource.driver.preparePersistentValue(after.createdAt, createdAtColumn), after.id] : [];
+    const rows = await pages[variant].arrays(manager, [...filter, ...filter, ...cursor, take, offset]);
+    if (rows.length) return { rows, total: Number(rows[0][TOTAL]) };
+    if (offset === 0 && !after) return { rows, total: 0 };
+    const counted = await counts[filter.length > 1 ? 'action' : 'all'].rows(manager, filter);
+    return { rows, total: Number(counted[0]?.n ?? 0) };
+  };
+}
+
+/**
+ * PostgreSQL: most of a page's cost to the app is the statement's fixed cost (the pool, the
+ * protocol, the syscall that wakes the backend), as it was for the token check, so the pages
+ * asked for in one turn of the event loop share one statement per variant (auditPageBatchSql),
+ * each still read after its request arrived (bench/README.md, "eighth pass").
+ */
+function batchedPages(dataSource: DataSource): (variant: Variant, read: PageRead) => Promise<PageRows> {
+  const batch = (variant: Variant): DataLoader<PageRead, PageRows> => {
+    const [withAction, byCursor] = [variant.startsWith('action'), variant.endsWith('cursor')];
+    const query = new HotQuery(dataSource, `nullpass_audit_batch_${variant}`, auditPageBatchSql(withAction, byCursor), { timestamptzAsText: true });
+    return new DataLoader<PageRead, PageRows>(
+      async (reads) => {
+        // One array per column of the pages: users, [actions], [cursor times, ids], takes, offsets.
+        const columns: unknown[][] = reads[0].filter.map((_, i) => reads.map((r) => r.filter[i]));
+        if (byCursor) columns.push(reads.map((r) => r.after!.createdAt.toISOString()), reads.map((r) => r.after!.id));
+        columns.push(reads.map((r) => r.take), reads.map((r) => r.offset));
+        const pages: PageRows[] = reads.map(() => ({ rows: [], total: 0 }));
+        for (const row of await query.arrays(dataSource.manager, columns)) {
+          const page = pages[Number(row[PAGE]) - 1];
+          page.total = Number(row[TOTAL]);
+          // A page past the end is one row of nulls that carries the total.
+          if (row[ID] !== null) page.rows.push(row);
+        }
+        return pages;
+      },
+      { cache: false, maxBatchSize: PAGE_BATCH_MAX, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+    );
+  };
+  const batches = Object.fromEntries(VARIANTS.map((v) => [v, batch(v)])) as Record<Variant, DataLoader<PageRead, PageRows>>;
+  return (variant, read) => batches[variant].load(read);
 }
 
 /**
