@@ -8,7 +8,7 @@ import { AuditContext } from '../src/audit/audit-context';
 import { AuditService } from '../src/audit/audit.service';
 import { sha256Hex } from '../src/common/crypto/hash';
 import { UnitOfWork } from '../src/database/unit-of-work';
-import { auditEvents, givenUser } from './support/given';
+import { auditEvents, bearer, givenUser } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
 /**
@@ -130,6 +130,33 @@ describe('UnitOfWork: one transaction per change, carried by the async call chai
     ).rejects.toThrow('refused');
     expect(await displayNameOf(u.id)).toBe('committed');
     expect(await auditEvents(t, u.id, 'USER_UPDATE')).toHaveLength(before + 1);
+  });
+
+  // Each transaction is two more round trips (BEGIN, COMMIT) and, on SQLite, a turn in the
+  // one connection's queue: a write route opens exactly the one it needs.
+  it('an audited write opens one transaction, its event inside it; none is opened afterwards to flush it', async () => {
+    const u = await givenUser(t);
+    const opened = jest.spyOn(t.dataSource, 'transaction');
+    try {
+      await t.http().patch('/api/auth/me').set(bearer(u.token)).send({ displayName: 'Once' }).expect(200);
+      expect(opened).toHaveBeenCalledTimes(1);
+    } finally {
+      opened.mockRestore();
+    }
+    expect(await displayNameOf(u.id)).toBe('Once');
+    expect((await auditEvents(t, u.id, 'USER_UPDATE')).map((e) => e.data)).toEqual([{ fields: ['displayName'] }]);
+  });
+
+  it('an audited route whose handler opened no transaction has its event written in one of its own', async () => {
+    const u = await givenUser(t);
+    const opened = jest.spyOn(t.dataSource, 'transaction');
+    try {
+      await t.http().post('/api/auth/logout').set(bearer(u.token)).expect(200);
+      expect(opened).toHaveBeenCalledTimes(1);
+    } finally {
+      opened.mockRestore();
+    }
+    expect(await auditEvents(t, u.id, 'USER_LOGOUT')).toHaveLength(1);
   });
 
   it('concurrent runs each keep their own transaction (SQLite: one after the other; PostgreSQL: side by side)', async () => {

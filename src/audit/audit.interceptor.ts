@@ -2,7 +2,6 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import { from, mergeMap, Observable, Subscription } from 'rxjs';
 import type { AuthenticatedRequest } from '../auth/auth-request';
-import { UnitOfWork } from '../database/unit-of-work';
 import type { AuditAction } from './audit-actions';
 import { AUDIT_ACTION_KEY } from './audit.decorator';
 import { AuditContext } from './audit-context';
@@ -21,7 +20,6 @@ export class AuditInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
-    private readonly uow: UnitOfWork,
     private readonly auditContext: AuditContext,
   ) {}
 
@@ -36,7 +34,7 @@ export class AuditInterceptor implements NestInterceptor {
       const close = this.auditContext.open(this.audit.begin(action, req.user?.id ?? null), () => {
         inner = next
           .handle()
-          .pipe(mergeMap((result) => from(this.uow.run(() => this.audit.flushPending()).then(() => result))))
+          .pipe(mergeMap((result) => from(this.audit.flushAfterHandler().then(() => result))))
           .subscribe(subscriber);
       });
       return () => {
