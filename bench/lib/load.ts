@@ -1,6 +1,24 @@
 import autocannon from 'autocannon';
 import { ProcessMonitor, type ServerProcess } from './processes';
 
+/** One request of a connection's sequence; `kind` groups its latencies in the Measurement's `byKind`. */
+export interface SequencedRequest {
+  method: 'GET' | 'POST' | 'PATCH';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  kind?: string;
+}
+
+/** Latency of one kind of request within a load of mixed requests. */
+export interface KindLatency {
+  requests: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
 export interface LoadSpec {
   /** Shown in the table. */
   label: string;
@@ -14,7 +32,7 @@ export interface LoadSpec {
     body?: string;
     path?: string;
     /** A sequence this connection cycles through (a mixed workload); overrides the rest. */
-    requests?: Array<{ method: 'GET' | 'POST' | 'PATCH'; path: string; headers: Record<string, string>; body?: string }>;
+    requests?: SequencedRequest[];
   };
   connections: number;
   /** Measured seconds. */
@@ -55,6 +73,8 @@ export interface Measurement {
   loadGeneratorCores: number;
   /** Set when measured in slices interleaved with other loads (measureInterleaved). */
   interleaved?: { rounds: number; sliceS: number };
+  /** 2xx latency per `kind` of the sequenced requests (a mixed workload), when they name one. */
+  byKind?: Record<string, KindLatency>;
 }
 
 /** Latencies collected per response: exact percentiles instead of autocannon's whole milliseconds. */
@@ -62,8 +82,15 @@ class LatencyRecorder {
   private values = new Float64Array(1 << 16);
   private count = 0;
   private readonly max = 20_000_000;
+  private readonly kinds = new Map<string, LatencyRecorder>();
 
-  add(ms: number): void {
+  /** Records one latency, also under its request's kind when it has one. */
+  add(ms: number, kind?: string): void {
+    if (kind !== undefined) {
+      let ofKind = this.kinds.get(kind);
+      if (!ofKind) this.kinds.set(kind, (ofKind = new LatencyRecorder()));
+      ofKind.add(ms);
+    }
     if (this.count >= this.max) return;
     if (this.count === this.values.length) {
       const bigger = new Float64Array(Math.min(this.values.length * 2, this.max));
@@ -78,6 +105,14 @@ class LatencyRecorder {
     const sorted = this.values.subarray(0, this.count).sort();
     const at = (q: number): number => sorted[Math.min(this.count - 1, Math.ceil(q * this.count) - 1)];
     return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[this.count - 1] };
+  }
+
+  /** The latencies of each kind recorded, or undefined when no request named one. */
+  byKind(): Record<string, KindLatency> | undefined {
+    if (this.kinds.size === 0) return undefined;
+    const out: Record<string, KindLatency> = {};
+    for (const [kind, recorder] of this.kinds) out[kind] = { requests: recorder.count, ...latencyFields(recorder) };
+    return out;
   }
 }
 
@@ -126,8 +161,12 @@ function fire(
   );
   if (recorder) {
     const recordFrom = performance.now() + settleMs;
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300 && (settleMs === 0 || performance.now() >= recordFrom)) recorder.add(responseTime);
+    instance.on('response', (client, statusCode, _bytes, responseTime) => {
+      // With pipelining 1, the client's current request is the one this response answers
+      // (autocannon moves to the next only after emitting 'response').
+      if (statusCode >= 200 && statusCode < 300 && (settleMs === 0 || performance.now() >= recordFrom)) {
+        recorder.add(responseTime, client.requestIterator?.currentRequest?.kind);
+      }
     });
   }
   // Bounded: autocannon stops itself after `duration`; this is the backstop.
@@ -143,7 +182,7 @@ function loadFields(spec: LoadSpec): Pick<Measurement, 'label' | 'path' | 'metho
 }
 
 /** A recorder's percentiles as Measurement fields. */
-function latencyFields(recorder: LatencyRecorder): Pick<Measurement, 'p50Ms' | 'p90Ms' | 'p99Ms' | 'maxMs'> {
+function latencyFields(recorder: LatencyRecorder): Pick<KindLatency, 'p50Ms' | 'p90Ms' | 'p99Ms' | 'maxMs'> {
   const p = recorder.percentiles();
   return { p50Ms: p.p50, p90Ms: p.p90, p99Ms: p.p99, maxMs: p.max };
 }
@@ -180,6 +219,7 @@ export async function measureTogether(target: ServerProcess, specs: LoadSpec[]):
       rpsAll: result.requests.average,
       requests: result.requests.total,
       ...latencyFields(recorders[i]),
+      byKind: recorders[i].byKind(),
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
@@ -255,6 +295,7 @@ export async function measureInterleaved(loads: Array<{ target: ServerProcess; s
       rpsAll: a.responses / a.seconds,
       requests: a.responses,
       ...latencyFields(a.recorder),
+      byKind: a.recorder.byKind(),
       non2xx: a.responses - a.ok,
       errors: a.errors,
       timeouts: a.timeouts,

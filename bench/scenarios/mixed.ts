@@ -1,5 +1,6 @@
 import { bearerHeaders, call, jsonHeaders, registerUsers, type BenchUser } from '../lib/api';
-import { check, problemsOf, rowOf, type Scenario, type ScenarioOutcome } from '../lib/scenario';
+import type { SequencedRequest } from '../lib/load';
+import { check, kindsOf, problemsOf, rowOf, type Scenario, type ScenarioOutcome } from '../lib/scenario';
 
 const HEALTH = 'app GET /api/health';
 const MIXED = 'mixed: 90% validation, 8% reads, 2% writes';
@@ -8,7 +9,7 @@ const SEQUENCE_LENGTH = 50;
 const READS = new Set([5, 17, 30, 42]);
 const WRITE = 24;
 
-type Step = { method: 'GET' | 'POST' | 'PATCH'; path: string; headers: Record<string, string>; body?: string };
+type Step = SequencedRequest;
 
 /**
  * What a product family's traffic looks like: each connection (one user) cycles through 50
@@ -42,7 +43,7 @@ export const scenario: Scenario = {
     return {
       status: 'ok',
       rows: [rowOf(health), rowOf(mixed, { baseline: HEALTH })],
-      notes: [...[health, mixed].flatMap(problemsOf)],
+      notes: [...kindsOf(mixed), ...[health, mixed].flatMap(problemsOf)],
       targets: [check('peak RSS', Math.max(health.peakRssMb ?? 0, mixed.peakRssMb ?? 0) || null, '<', 200, 'MB', 'issue 8')],
     };
   },
@@ -52,20 +53,26 @@ export const scenario: Scenario = {
 function cycle(user: BenchUser, connection: number): Step[] {
   const auth = bearerHeaders(user.token);
   const validations: Step[] = [
-    { method: 'GET', path: '/api/auth/me', headers: auth },
-    { method: 'POST', path: '/api/auth/verify', headers: jsonHeaders, body: JSON.stringify({ token: user.token }) },
-    { method: 'GET', path: '/api/connect/check?service=DROP', headers: auth },
+    { method: 'GET', path: '/api/auth/me', headers: auth, kind: 'validation' },
+    { method: 'POST', path: '/api/auth/verify', headers: jsonHeaders, body: JSON.stringify({ token: user.token }), kind: 'validation' },
+    { method: 'GET', path: '/api/connect/check?service=DROP', headers: auth, kind: 'validation' },
   ];
   const reads: Step[] = [
-    { method: 'GET', path: '/api/auth/sessions', headers: auth },
-    { method: 'GET', path: '/api/audit?limit=20', headers: auth },
+    { method: 'GET', path: '/api/auth/sessions', headers: auth, kind: 'read' },
+    { method: 'GET', path: '/api/audit?limit=20', headers: auth, kind: 'read' },
   ];
   const steps: Step[] = [];
   let v = 0;
   let r = 0;
   for (let k = 0; k < SEQUENCE_LENGTH; k++) {
     if (k === WRITE) {
-      steps.push({ method: 'PATCH', path: '/api/auth/me', headers: { ...auth, ...jsonHeaders }, body: JSON.stringify({ displayName: `Bench ${connection}` }) });
+      steps.push({
+        method: 'PATCH',
+        path: '/api/auth/me',
+        headers: { ...auth, ...jsonHeaders },
+        body: JSON.stringify({ displayName: `Bench ${connection}` }),
+        kind: 'write',
+      });
     } else if (READS.has(k)) {
       steps.push(reads[r++ % reads.length]);
     } else {

@@ -2,8 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { DataProtector } from '../../src/common/crypto/data-protector';
 import { BULK_PASSWORD, bulkEmail } from '../../src/database/seed-bulk';
 import { bearerHeaders, call, jsonHeaders } from '../lib/api';
-import type { Measurement } from '../lib/load';
-import { check, problemsOf, rowOf, type Row, type Scenario, type ScenarioOutcome } from '../lib/scenario';
+import type { Measurement, SequencedRequest } from '../lib/load';
+import { check, kindsOf, problemsOf, rowOf, type Row, type Scenario, type ScenarioOutcome } from '../lib/scenario';
 
 const HEALTH = 'app GET /api/health';
 const ME = 'GET /api/auth/me';
@@ -158,6 +158,8 @@ export const scenario: Scenario = {
     });
     // Each connection cycles through 50 requests: 45 token checks (/me, /verify, /connect/check),
     // 4 reads (audit page, entitlements) and 1 write (PATCH /api/auth/me, audited USER_UPDATE).
+    // Issue 8 sets no target on the mix (its p99 is about the writes' median, 2 % of it): it is
+    // reported, with each kind's latency in the notes, beside the targets of validation alone.
     const mixed = await run(MIXED, {
       label: MIXED,
       path: '/api/auth/me',
@@ -165,24 +167,22 @@ export const scenario: Scenario = {
       perConnection: (i) => {
         const u = perUser(i);
         const auth = bearerHeaders(u.token);
-        const checks = [
-          { method: 'GET' as const, path: '/api/auth/me', headers: auth },
-          { method: 'POST' as const, path: '/api/auth/verify', headers: jsonHeaders, body: JSON.stringify({ token: u.token }) },
-          { method: 'GET' as const, path: '/api/connect/check?service=DROP', headers: auth },
+        const checks: SequencedRequest[] = [
+          { method: 'GET', path: '/api/auth/me', headers: auth, kind: 'validation' },
+          { method: 'POST', path: '/api/auth/verify', headers: jsonHeaders, body: JSON.stringify({ token: u.token }), kind: 'validation' },
+          { method: 'GET', path: '/api/connect/check?service=DROP', headers: auth, kind: 'validation' },
         ];
-        const requests: Array<{ method: 'GET' | 'POST' | 'PATCH'; path: string; headers: Record<string, string>; body?: string }> = Array.from(
-          { length: 45 },
-          (_, k) => checks[k % checks.length],
-        );
-        requests.splice(10, 0, { method: 'GET', path: '/api/audit?limit=50', headers: auth });
-        requests.splice(20, 0, { method: 'GET', path: '/api/services', headers: auth });
-        requests.splice(30, 0, { method: 'GET', path: '/api/audit?limit=50', headers: auth });
-        requests.splice(40, 0, { method: 'GET', path: '/api/auth/sessions', headers: auth });
+        const requests = Array.from({ length: 45 }, (_, k) => checks[k % checks.length]);
+        requests.splice(10, 0, { method: 'GET', path: '/api/audit?limit=50', headers: auth, kind: 'read' });
+        requests.splice(20, 0, { method: 'GET', path: '/api/services', headers: auth, kind: 'read' });
+        requests.splice(30, 0, { method: 'GET', path: '/api/audit?limit=50', headers: auth, kind: 'read' });
+        requests.splice(40, 0, { method: 'GET', path: '/api/auth/sessions', headers: auth, kind: 'read' });
         requests.splice(45, 0, {
           method: 'PATCH',
           path: '/api/auth/me',
           headers: { ...auth, ...jsonHeaders },
           body: JSON.stringify({ displayName: `Bulk User ${u.index} (${i})` }),
+          kind: 'write',
         });
         return { headers: auth, requests };
       },
@@ -206,6 +206,7 @@ export const scenario: Scenario = {
         `${userCount} seeded users; tokens of ${sampled.length} users spread over the table (bulk-user-${sampled[0].index} … bulk-user-${sampled[sampled.length - 1].index})`,
         `long log: ${deep.total} events, ${deep.cursors.length} pages of 50 (each connection on one depth); USER_LOGIN only: ${deepAction.total} events, ${deepAction.cursors.length} pages`,
         `logins: ${loginConnections} connections, bcrypt cost ${cost} (the seed's hash)`,
+        ...kindsOf(mixed),
         ...measured.flatMap(({ m }) => problemsOf(m)),
       ],
       targets: [
@@ -218,7 +219,6 @@ export const scenario: Scenario = {
         check(`${AUDIT_FIRST} p99`, auditFirst.p99Ms, '<', 30, 'ms', 'issue 8'),
         check(`${AUDIT_DEEP} p99`, auditDeep.p99Ms, '<', 30, 'ms', 'issue 8'),
         check(`${AUDIT_DEEP_ACTION} p99`, auditDeepAction.p99Ms, '<', 30, 'ms', 'issue 8'),
-        check(`${MIXED} p99`, mixed.p99Ms, '<', 15, 'ms', 'issue 8 (validation target, applied to the mix)'),
         check('peak RSS', peak, '<', 200, 'MB', 'issue 8'),
       ],
     };

@@ -10,7 +10,9 @@ declare module 'autocannon' {
       setHeaders(headers: Record<string, string>): void;
       setBody(body: string | Buffer): void;
       setHeadersAndBody(headers: Record<string, string>, body: string | Buffer): void;
-      setRequests(requests: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }>): void;
+      setRequests(requests: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; kind?: string }>): void;
+      /** Internal (not in the README): the request being answered; the objects given to setRequests, so extra fields survive. */
+      requestIterator?: { currentRequest?: { kind?: string } };
     }
 
     interface Options {
