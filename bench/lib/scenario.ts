@@ -117,7 +117,9 @@ export function problemsOf(m: Measurement): string[] {
  * writes, that is about the writes' median, so the kinds say what the p99 is made of.
  */
 export function kindsOf(m: Measurement): string[] {
-  if (!m.byKind) return [];
+  // Called for loads whose requests all name a kind: none recorded means autocannon's client
+  // no longer exposes the request a response answers (an internal, see lib/load.ts).
+  if (!m.byKind) return [`${m.label}: no latency by kind was recorded`];
   const parts = Object.entries(m.byKind).map(
     ([kind, k]) => `${kind} ${k.requests} responses, p50 ${k.p50Ms.toFixed(2)} / p99 ${k.p99Ms.toFixed(2)} ms`,
   );
