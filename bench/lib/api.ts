@@ -65,6 +65,25 @@ export async function registerUsers(target: ServerProcess, count: number, concur
   return users;
 }
 
+/**
+ * One login a call, by whichever of `emails` is not logging in at the moment (as many workers
+ * as emails: each login in flight is its own account, so the failed-login limit's five claims
+ * per email and IP never bind). For `measureFlow`, which counts every login it starts.
+ */
+export function loginStep(target: ServerProcess, emails: string[], password: string): () => Promise<boolean> {
+  const idle = [...emails];
+  return async () => {
+    const email = idle.shift();
+    if (email === undefined) throw new Error('more login workers than accounts');
+    try {
+      const answer = await call<{ token?: string }>(target, 'POST', '/api/auth/login', { json: { email, password } });
+      return answer.status === 200 && typeof answer.body.token === 'string';
+    } finally {
+      idle.push(email);
+    }
+  };
+}
+
 export const bearerHeaders = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 export const jsonHeaders: Record<string, string> = { 'content-type': 'application/json' };
 

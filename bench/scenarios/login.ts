@@ -1,4 +1,4 @@
-import { BENCH_PASSWORD, call, enableTwoFactor, registerUsers, totpCode, type BenchUser } from '../lib/api';
+import { BENCH_PASSWORD, call, enableTwoFactor, loginStep, registerUsers, totpCode, type BenchUser } from '../lib/api';
 import type { ServerProcess } from '../lib/processes';
 import { check, problemsOf, rowOf, type Scenario, type ScenarioOutcome } from '../lib/scenario';
 
@@ -41,20 +41,11 @@ export const scenario: Scenario = {
     // like the limit: every login started is counted, the last ones included. An autocannon run
     // stops at its deadline with a login in flight on each connection (~0.9 s each at cost 12),
     // so ~half a second of the machine's bcrypt work went uncounted: ~4 % of a 10 s phase.
-    const idle = [...loginUsers];
     const login = await ctx.measureFlow(app, {
       label: LOGIN,
       path: '/api/auth/login',
       connections,
-      step: async () => {
-        const user = idle.shift()!;
-        try {
-          const answer = await call<{ token?: string }>(app, 'POST', '/api/auth/login', { json: { email: user.email, password: BENCH_PASSWORD } });
-          return answer.status === 200 && typeof answer.body.token === 'string';
-        } finally {
-          idle.push(user);
-        }
-      },
+      step: loginStep(app, loginUsers.map((u) => u.email), BENCH_PASSWORD),
     });
 
     const poolSize = Math.ceil(before.hashesPerSecond * (ctx.options.warmup + ctx.options.duration) * 1.3) + connections;

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { DataProtector } from '../../src/common/crypto/data-protector';
 import { BULK_PASSWORD, bulkEmail } from '../../src/database/seed-bulk';
-import { bearerHeaders, call, jsonHeaders } from '../lib/api';
+import { bearerHeaders, call, jsonHeaders, loginStep } from '../lib/api';
 import type { Measurement, SequencedRequest } from '../lib/load';
 import { check, kindsOf, problemsOf, rowOf, type Row, type Scenario, type ScenarioOutcome } from '../lib/scenario';
 
@@ -187,13 +187,11 @@ export const scenario: Scenario = {
         return { headers: auth, requests };
       },
     });
-    await run(LOGIN, {
-      label: LOGIN,
-      method: 'POST',
-      path: '/api/auth/login',
-      connections: loginConnections,
-      perConnection: (i) => ({ headers: jsonHeaders, body: JSON.stringify({ email: bulkEmail(perUser(i + 7).index), password: BULK_PASSWORD }) }),
-    });
+    // Logins as whole flows (as the login scenario counts them): each worker a seeded user of its own.
+    ctx.log(LOGIN);
+    const loginEmails = Array.from({ length: loginConnections }, (_, i) => bulkEmail(perUser(i + 7).index));
+    const login = await ctx.measureFlow(app, { label: LOGIN, path: '/api/auth/login', connections: loginConnections, step: loginStep(app, loginEmails, BULK_PASSWORD) });
+    measured.push({ m: login });
 
     const rows: Row[] = measured.map(({ m, baseline }) => rowOf(m, baseline ? { baseline } : {}));
     const ratio = (m: Measurement) => (m.rps / health.rps) * 100;
