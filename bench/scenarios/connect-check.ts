@@ -1,8 +1,7 @@
-import { bearerHeaders, call, registerUsers } from '../lib/api';
+import { call, registerUsers } from '../lib/api';
 import { check, problemsOf, rowOf, type Scenario, type ScenarioOutcome } from '../lib/scenario';
+import { CHECK, checkLoad, HEALTH, healthLoad } from '../lib/validation-loads';
 
-const HEALTH = 'app GET /api/health';
-const CHECK = 'GET /api/connect/check?service=DROP';
 const PATH = '/api/connect/check?service=DROP';
 
 /**
@@ -32,11 +31,8 @@ export const scenario: Scenario = {
 
     ctx.log(`/api/health (baseline) and ${CHECK}, interleaved in ${ctx.options.rounds} rounds`);
     const [health, connect] = await ctx.measureInterleaved([
-      { target: app, spec: { label: HEALTH, path: '/api/health', connections } },
-      {
-        target: app,
-        spec: { label: CHECK, path: PATH, connections, perConnection: (i) => ({ headers: bearerHeaders(users[i % users.length].token) }) },
-      },
+      { target: app, spec: healthLoad(connections) },
+      { target: app, spec: checkLoad(connections, (i) => users[i % users.length].token) },
     ]);
     const ratio = (connect.rps / health.rps) * 100;
     return {

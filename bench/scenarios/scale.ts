@@ -4,11 +4,8 @@ import { BULK_PASSWORD, bulkEmail } from '../../src/database/seed-bulk';
 import { bearerHeaders, call, jsonHeaders, loginStep } from '../lib/api';
 import type { Measurement, SequencedRequest } from '../lib/load';
 import { check, kindsOf, problemsOf, rowOf, type Row, type Scenario, type ScenarioOutcome } from '../lib/scenario';
+import { CHECK, checkLoad, HEALTH, healthLoad, ME, meLoad, VERIFY, verifyLoad } from '../lib/validation-loads';
 
-const HEALTH = 'app GET /api/health';
-const ME = 'GET /api/auth/me';
-const VERIFY = 'POST /api/auth/verify';
-const CHECK = 'GET /api/connect/check?service=DROP';
 const AUDIT_FIRST = 'GET /api/audit first page (20-event logs)';
 const AUDIT_DEEP = 'GET /api/audit cursor at every depth (long log)';
 const AUDIT_DEEP_ACTION = 'GET /api/audit?action=USER_LOGIN cursor at depth (long log)';
@@ -119,23 +116,12 @@ export const scenario: Scenario = {
     // The validation targets are ratios to /api/health: those loads and their baseline take turns
     // in --rounds slices, as in the validation scenario, so they see the same machine.
     ctx.log(`${HEALTH} (baseline), ${ME}, ${VERIFY} and ${CHECK}, interleaved in ${ctx.options.rounds} rounds`);
+    const tokenOf = (i: number): string => perUser(i).token;
     const [health, me, verify, connect] = await ctx.measureInterleaved([
-      { target: app, spec: { label: HEALTH, path: '/api/health', connections } },
-      { target: app, spec: { label: ME, path: '/api/auth/me', connections, perConnection: (i) => ({ headers: bearerHeaders(perUser(i).token) }) } },
-      {
-        target: app,
-        spec: {
-          label: VERIFY,
-          method: 'POST',
-          path: '/api/auth/verify',
-          connections,
-          perConnection: (i) => ({ headers: jsonHeaders, body: JSON.stringify({ token: perUser(i).token }) }),
-        },
-      },
-      {
-        target: app,
-        spec: { label: CHECK, path: '/api/connect/check?service=DROP', connections, perConnection: (i) => ({ headers: bearerHeaders(perUser(i).token) }) },
-      },
+      { target: app, spec: healthLoad(connections) },
+      { target: app, spec: meLoad(connections, tokenOf) },
+      { target: app, spec: verifyLoad(connections, tokenOf) },
+      { target: app, spec: checkLoad(connections, tokenOf) },
     ]);
     measured.push({ m: health }, { m: me, baseline: HEALTH }, { m: verify, baseline: HEALTH }, { m: connect, baseline: HEALTH });
     const auditFirst = await run(AUDIT_FIRST, {

@@ -1,9 +1,6 @@
-import { bearerHeaders, call, jsonHeaders, registerUsers } from '../lib/api';
+import { call, registerUsers } from '../lib/api';
 import { check, problemsOf, rowOf, type Scenario, type ScenarioOutcome } from '../lib/scenario';
-
-const HEALTH = 'app GET /api/health';
-const ME = 'GET /api/auth/me';
-const VERIFY = 'POST /api/auth/verify';
+import { HEALTH, healthLoad, ME, meLoad, VERIFY, verifyLoad } from '../lib/validation-loads';
 
 /**
  * Token validation, what sibling products do on every request: GET /api/auth/me with a bearer
@@ -24,22 +21,11 @@ export const scenario: Scenario = {
     if (probe.status !== 200) throw new Error(`verify answered ${probe.status}: ${probe.text}`);
 
     ctx.log(`/api/health (baseline), ${ME} and ${VERIFY}, interleaved in ${ctx.options.rounds} rounds`);
+    const tokenOf = (i: number): string => users[i % users.length].token;
     const [health, me, verify] = await ctx.measureInterleaved([
-      { target: app, spec: { label: HEALTH, path: '/api/health', connections } },
-      {
-        target: app,
-        spec: { label: ME, path: '/api/auth/me', connections, perConnection: (i) => ({ headers: bearerHeaders(users[i % users.length].token) }) },
-      },
-      {
-        target: app,
-        spec: {
-          label: VERIFY,
-          method: 'POST',
-          path: '/api/auth/verify',
-          connections,
-          perConnection: (i) => ({ headers: jsonHeaders, body: JSON.stringify({ token: users[i % users.length].token }) }),
-        },
-      },
+      { target: app, spec: healthLoad(connections) },
+      { target: app, spec: meLoad(connections, tokenOf) },
+      { target: app, spec: verifyLoad(connections, tokenOf) },
     ]);
 
     const ratio = (m: { rps: number }): number => (m.rps / health.rps) * 100;
