@@ -1,5 +1,5 @@
 import { bearerHeaders, jsonHeaders } from './api';
-import type { LoadSpec } from './load';
+import type { LoadSpec, SequencedRequest } from './load';
 
 /** The loads the validation targets are stated on, shared by the scenarios that measure them. */
 export const HEALTH = 'app GET /api/health';
@@ -38,3 +38,10 @@ export const checkLoad = (connections: number, tokenOf: TokenOf): Load => ({
   connections,
   perConnection: (i) => ({ headers: bearerHeaders(tokenOf(i)) }),
 });
+
+/** The three token checks, in turn, as requests of a mixed load's sequence (kind `validation`). */
+export const validationRequests = (token: string): SequencedRequest[] => [
+  { method: 'GET', path: '/api/auth/me', headers: bearerHeaders(token), kind: 'validation' },
+  { method: 'POST', path: '/api/auth/verify', headers: jsonHeaders, body: JSON.stringify({ token }), kind: 'validation' },
+  { method: 'GET', path: '/api/connect/check?service=DROP', headers: bearerHeaders(token), kind: 'validation' },
+];

@@ -1,6 +1,7 @@
 import { bearerHeaders, call, jsonHeaders, registerUsers, type BenchUser } from '../lib/api';
 import type { SequencedRequest } from '../lib/load';
 import { check, kindsOf, problemsOf, rowOf, type Scenario, type ScenarioOutcome } from '../lib/scenario';
+import { validationRequests } from '../lib/validation-loads';
 
 const HEALTH = 'app GET /api/health';
 const MIXED = 'mixed: 90% validation, 8% reads, 2% writes';
@@ -52,11 +53,7 @@ export const scenario: Scenario = {
 /** One connection's cycle of SEQUENCE_LENGTH requests for `user`. */
 function cycle(user: BenchUser, connection: number): Step[] {
   const auth = bearerHeaders(user.token);
-  const validations: Step[] = [
-    { method: 'GET', path: '/api/auth/me', headers: auth, kind: 'validation' },
-    { method: 'POST', path: '/api/auth/verify', headers: jsonHeaders, body: JSON.stringify({ token: user.token }), kind: 'validation' },
-    { method: 'GET', path: '/api/connect/check?service=DROP', headers: auth, kind: 'validation' },
-  ];
+  const validations = validationRequests(user.token);
   const reads: Step[] = [
     { method: 'GET', path: '/api/auth/sessions', headers: auth, kind: 'read' },
     { method: 'GET', path: '/api/audit?limit=20', headers: auth, kind: 'read' },

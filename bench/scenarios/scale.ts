@@ -4,7 +4,7 @@ import { BULK_PASSWORD, bulkEmail } from '../../src/database/seed-bulk';
 import { bearerHeaders, call, jsonHeaders, loginStep } from '../lib/api';
 import type { Measurement, SequencedRequest } from '../lib/load';
 import { check, kindsOf, problemsOf, rowOf, type Row, type Scenario, type ScenarioOutcome } from '../lib/scenario';
-import { CHECK, checkLoad, HEALTH, healthLoad, ME, meLoad, VERIFY, verifyLoad } from '../lib/validation-loads';
+import { CHECK, checkLoad, HEALTH, healthLoad, ME, meLoad, validationRequests, VERIFY, verifyLoad } from '../lib/validation-loads';
 
 const AUDIT_FIRST = 'GET /api/audit first page (20-event logs)';
 const AUDIT_DEEP = 'GET /api/audit cursor at every depth (long log)';
@@ -107,10 +107,10 @@ export const scenario: Scenario = {
 
     const perUser = (i: number) => sampled[i % sampled.length];
     const measured: Array<{ m: Measurement; baseline?: string }> = [];
-    const run = async (label: string, spec: Parameters<typeof ctx.measure>[1], baseline?: string): Promise<Measurement> => {
+    const run = async (label: string, spec: Parameters<typeof ctx.measure>[1]): Promise<Measurement> => {
       ctx.log(label);
       const m = await ctx.measure(app, { ...spec, label });
-      measured.push({ m, baseline });
+      measured.push({ m });
       return m;
     };
     // The validation targets are ratios to /api/health: those loads and their baseline take turns
@@ -157,12 +157,8 @@ export const scenario: Scenario = {
       perConnection: (i) => {
         const u = perUser(i);
         const auth = bearerHeaders(u.token);
-        const checks: SequencedRequest[] = [
-          { method: 'GET', path: '/api/auth/me', headers: auth, kind: 'validation' },
-          { method: 'POST', path: '/api/auth/verify', headers: jsonHeaders, body: JSON.stringify({ token: u.token }), kind: 'validation' },
-          { method: 'GET', path: '/api/connect/check?service=DROP', headers: auth, kind: 'validation' },
-        ];
-        const requests = Array.from({ length: 45 }, (_, k) => checks[k % checks.length]);
+        const checks = validationRequests(u.token);
+        const requests: SequencedRequest[] = Array.from({ length: 45 }, (_, k) => checks[k % checks.length]);
         requests.splice(10, 0, { method: 'GET', path: '/api/audit?limit=50', headers: auth, kind: 'read' });
         requests.splice(20, 0, { method: 'GET', path: '/api/services', headers: auth, kind: 'read' });
         requests.splice(30, 0, { method: 'GET', path: '/api/audit?limit=50', headers: auth, kind: 'read' });
