@@ -37,9 +37,10 @@ export class AuditService implements OnModuleInit {
 
   /** Writes the request's pending events, once, with the open transaction if any. */
   async flushPending(): Promise<void> {
-    const entries = this.unwritten();
-    if (!entries) return;
-    this.context.pending!.written = true;
+    const pending = this.unwritten();
+    if (!pending) return;
+    pending.written = true;
+    const entries = [pending.primary, ...pending.extra].filter((e): e is AuditEntry => e !== null);
     if (entries.length) await this.insert(entries);
   }
 
@@ -50,14 +51,14 @@ export class AuditService implements OnModuleInit {
    * was two more round trips per write.
    */
   async flushAfterHandler(): Promise<void> {
-    if (this.unwritten()?.length) await this.uow.run(() => this.flushPending());
+    const pending = this.unwritten();
+    if (pending && (pending.primary || pending.extra.length)) await this.uow.run(() => this.flushPending());
   }
 
-  /** The request's events still to write; undefined when written, skipped or outside an audited route. */
-  private unwritten(): AuditEntry[] | undefined {
+  /** The request's pending events if not yet written nor skipped; undefined outside an audited route. */
+  private unwritten(): PendingAudit | undefined {
     const pending = this.context.pending;
-    if (!pending || pending.written || pending.skipped) return undefined;
-    return [pending.primary, ...pending.extra].filter((e): e is AuditEntry => e !== null);
+    return pending && !pending.written && !pending.skipped ? pending : undefined;
   }
 
   /** Writes events now, in the open transaction if there is one (billing, admin). */
