@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Entitlement } from '../connect/entities/entitlement.entity';
+import type { EntitlementDto } from '../connect/dto/entitlement.dto';
 import type { Session } from './entities/session.entity';
 import type { User } from './entities/user.entity';
 
@@ -8,5 +8,5 @@ export interface AuthenticatedRequest extends Request {
   user?: User;
   session?: Session;
   /** The user's entitlements, read in the same statement as the session (SessionService.findLive). */
-  entitlements?: Entitlement[];
+  entitlements?: EntitlementDto[];
 }

@@ -4,7 +4,7 @@ import { Audit } from '../audit/audit.decorator';
 import { ErrorResponse } from '../common/error-response.dto';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
 import { AllowRestricted } from './decorators/allow-restricted.decorator';
-import type { Entitlement } from '../connect/entities/entitlement.entity';
+import type { EntitlementDto } from '../connect/dto/entitlement.dto';
 import { CurrentEntitlements, CurrentSession, CurrentUser } from './decorators/current-user.decorator';
 import { ChangePasswordDto, UpdateProfileDto } from './dto/auth-requests.dto';
 import { MeResponse, ProfileResponse, SuccessMessageResponse } from './dto/auth-responses.dto';
@@ -23,7 +23,7 @@ export class ProfileController {
   @AllowRestricted()
   @ApiOperation({ summary: 'The caller, with flags and service access' })
   @ApiOkResponse({ type: MeResponse })
-  me(@CurrentUser() user: User, @CurrentEntitlements() entitlements: Entitlement[]): Promise<MeResponse> {
+  me(@CurrentUser() user: User, @CurrentEntitlements() entitlements: EntitlementDto[]): Promise<MeResponse> {
     return this.profile.me(user, entitlements);
   }
 

@@ -5,8 +5,7 @@ import { AuditContext } from '../audit/audit-context';
 import { Clock } from '../common/clock';
 import { Messages } from '../common/messages';
 import { storageConfig } from '../config/configuration';
-import { toEntitlementDto } from '../connect/dto/entitlement.dto';
-import type { Entitlement } from '../connect/entities/entitlement.entity';
+import type { EntitlementDto } from '../connect/dto/entitlement.dto';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { ChangePasswordDto, UpdateProfileDto } from './dto/auth-requests.dto';
 import type { MeResponse, ProfileResponse, SuccessMessageResponse, VerifyResponse } from './dto/auth-responses.dto';
@@ -33,7 +32,7 @@ export class ProfileService {
   ) {}
 
   /** The user and entitlements the JWT guard read; recovery codes are counted only with 2FA on. */
-  async me(user: User, entitlements: Entitlement[]): Promise<MeResponse> {
+  async me(user: User, entitlements: EntitlementDto[]): Promise<MeResponse> {
     const remaining = user.twoFactorEnabled ? await this.totp.remainingRecoveryCodes(user.id) : 0;
     return { user: mapMe(user, entitlements, remaining, this.clock.nowMs()) };
   }
@@ -107,6 +106,6 @@ export class ProfileService {
       disabled: user.disabled,
     };
     if (restriction) return { valid: false, reason: restriction, payload };
-    return { valid: true, payload, services: live.entitlements.map(toEntitlementDto) };
+    return { valid: true, payload, services: live.entitlements };
   }
 }

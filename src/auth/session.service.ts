@@ -8,7 +8,7 @@ import { DataProtector } from '../common/crypto/data-protector';
 import { sha256Hex } from '../common/crypto/hash';
 import { securityConfig } from '../config/configuration';
 import { UserEntitlementsColumn } from '../connect/user-entitlements-column';
-import type { Entitlement } from '../connect/entities/entitlement.entity';
+import type { EntitlementDto } from '../connect/dto/entitlement.dto';
 import { HotQuery } from '../database/hot-query';
 import { rawEntityReader } from '../database/raw-entity';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -27,7 +27,7 @@ const LIVE_BATCH_MAX = 64;
 /** What a live token names: its session, the session's user, and the user's entitlements, read together. */
 export interface LiveSession {
   session: Session & { user: User };
-  entitlements: Entitlement[];
+  entitlements: EntitlementDto[];
 }
 
 export interface IssuedSession {

@@ -1,5 +1,4 @@
-import { toEntitlementDto } from '../connect/dto/entitlement.dto';
-import type { Entitlement } from '../connect/entities/entitlement.entity';
+import type { EntitlementDto } from '../connect/dto/entitlement.dto';
 import type { LoginUserDto, MeDto, PartialUserDto, ProfileDto, RegisteredUserDto } from './dto/auth-responses.dto';
 import type { User } from './entities/user.entity';
 import { isBanned } from './restriction';
@@ -26,11 +25,11 @@ export function mapProfile(u: User): ProfileDto {
   return Object.assign(mapLoginUser(u), { updatedAt: u.updatedAt.toISOString() });
 }
 
-export function mapMe(u: User, entitlements: Entitlement[], recoveryCodesRemaining: number, nowMs: number): MeDto {
+export function mapMe(u: User, entitlements: EntitlementDto[], recoveryCodesRemaining: number, nowMs: number): MeDto {
   return Object.assign(mapProfile(u), {
     banned: isBanned(u, nowMs),
     disabled: u.disabled,
     recoveryCodesRemaining,
-    serviceAccess: entitlements.map(toEntitlementDto),
+    serviceAccess: entitlements,
   });
 }

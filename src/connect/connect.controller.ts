@@ -17,7 +17,7 @@ import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
 import { ConnectionCheckResponse, ConnectionResponse, ServiceBodyDto, ServiceQueryDto } from './dto/connect.dto';
 import { EntitlementService } from './entitlement.service';
-import type { Entitlement } from './entities/entitlement.entity';
+import type { EntitlementDto } from './dto/entitlement.dto';
 
 const SERVICE_ERRORS = `${Messages.serviceRequired}, or ${Messages.invalidService}`;
 
@@ -91,7 +91,7 @@ export class ConnectController {
     },
   })
   @ApiBadRequestResponse({ type: ErrorResponse, description: SERVICE_ERRORS, example: { error: Messages.serviceRequired } })
-  check(@CurrentEntitlements() entitlements: Entitlement[], @Query() query: ServiceQueryDto): ConnectionCheckResponse {
+  check(@CurrentEntitlements() entitlements: EntitlementDto[], @Query() query: ServiceQueryDto): ConnectionCheckResponse {
     return this.entitlements.check(entitlements, query.service);
   }
 }

@@ -7,7 +7,7 @@ import { Messages } from '../common/messages';
 import type { ServiceName } from '../common/services';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { ConnectionCheckResponse, ConnectionResponse, EntitlementListResponse, EntitlementResponse } from './dto/connect.dto';
-import { toEntitlementDto } from './dto/entitlement.dto';
+import { type EntitlementDto, toEntitlementDto } from './dto/entitlement.dto';
 import { Entitlement } from './entities/entitlement.entity';
 
 export const FREE_TIER = 'free';
@@ -38,7 +38,7 @@ export class EntitlementService {
   }
 
   /** From the entitlements the JWT guard read with the session (no query of its own). */
-  check(entitlements: readonly Entitlement[], service: ServiceName): ConnectionCheckResponse {
+  check(entitlements: readonly EntitlementDto[], service: ServiceName): ConnectionCheckResponse {
     const row = entitlements.find((e) => e.service === service);
     if (!row) return { connected: false, service, message: Messages.noEntitlement };
     return { connected: row.connected, service, tier: row.tier, isPremium: row.isPremium };

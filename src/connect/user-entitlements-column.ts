@@ -1,34 +1,61 @@
 import type { DataSource } from 'typeorm';
 import { Col } from '../database/column-types';
-import { rawEntityReader, RawEntityReader } from '../database/raw-entity';
+import type { EntitlementDto } from './dto/entitlement.dto';
 import { Entitlement } from './entities/entitlement.entity';
+
+/** Each key of the contract's entitlement JSON, and the entity property it comes from. */
+const DTO_PROPERTIES: { [K in keyof EntitlementDto]-?: keyof Entitlement } = {
+  id: 'id',
+  userId: 'userId',
+  service: 'service',
+  tier: 'tier',
+  isPremium: 'isPremium',
+  connected: 'connected',
+  accessFlags: 'accessFlags',
+  metadata: 'metadata',
+  customStorageLimit: 'customStorageLimit',
+  customApiKeyLimit: 'customApiKeyLimit',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+};
 
 /**
  * A user's entitlements as one column of the statement that checks a token
  * (SessionService.findLive): /auth/me, /auth/verify and /connect/check answer from it, so
  * a token check is one statement (one round trip on PostgreSQL), not two.
+ *
+ * The database writes each element in the contract's shape (toEntitlementDto's): timestamps
+ * as `toISOString()` writes them, booleans as JSON booleans, absent flags and metadata as
+ * `{}`. The request then reads one JSON text, with no entity, Date or mapping in between
+ * (bench/README.md, "tenth pass"); test/entitlements-column.e2e-spec.ts holds both forms equal.
  */
 export class UserEntitlementsColumn {
-  private readonly reader: RawEntityReader<Entitlement>;
   private readonly sql: string;
-  /** PostgreSQL's JSON carries timestamps as ISO 8601 text, where its rows carried Dates. */
-  private readonly timestampKeys: string[];
 
   constructor(dataSource: DataSource) {
-    this.reader = rawEntityReader(dataSource, Entitlement, 'e');
-    this.timestampKeys =
-      dataSource.options.type === 'postgres'
-        ? dataSource
-            .getMetadata(Entitlement)
-            .columns.filter((c) => c.type === Col.timestamp)
-            .map((c) => this.reader.keyOf(c.propertyName))
-        : [];
+    const postgres = dataSource.options.type === 'postgres';
+    const metadata = dataSource.getMetadata(Entitlement);
+    const value = (property: keyof Entitlement): string => {
+      const column = metadata.findColumnWithPropertyName(property);
+      if (!column) throw new Error(`Entitlement has no column ${property}`);
+      const at = `e.${dataSource.driver.escape(column.databaseName)}`;
+      if (column.type === Col.timestamp) {
+        return postgres ? `to_char(${at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : `strftime('%Y-%m-%dT%H:%M:%fZ', ${at})`;
+      }
+      if (column.type === Col.json) {
+        return postgres ? `COALESCE(NULLIF(${at}, 'null'::jsonb), '{}'::jsonb)` : `json(COALESCE(NULLIF(${at}, 'null'), '{}'))`;
+      }
+      // SQLite keeps booleans as 0 and 1; json() makes the text a JSON value, not a string.
+      if (column.type === 'boolean' && !postgres) return `json(CASE WHEN ${at} THEN 'true' ELSE 'false' END)`;
+      return at;
+    };
+    const pairs = Object.entries(DTO_PROPERTIES)
+      .map(([key, property]) => `'${key}', ${value(property)}`)
+      .join(', ');
     const order = 'ORDER BY e.created_at ASC, e.service ASC';
-    // Each element has the keys of a plain row (e_id, e_user_id, …), so it is read as one.
-    this.sql =
-      dataSource.options.type === 'postgres'
-        ? `SELECT COALESCE(json_agg(json_build_object(${this.reader.jsonPairs}) ${order}), '[]'::json) FROM service_entitlements e`
-        : `SELECT json_group_array(json_object(${this.reader.jsonPairs}) ${order}) FROM service_entitlements e`;
+    this.sql = postgres
+      ? `SELECT COALESCE(json_agg(json_build_object(${pairs}) ${order}), '[]'::json) FROM service_entitlements e`
+      : `SELECT json_group_array(json_object(${pairs}) ${order}) FROM service_entitlements e`;
   }
 
   /** The subquery for the user of alias `userAlias`, as column `as`. */
@@ -37,11 +64,7 @@ export class UserEntitlementsColumn {
   }
 
   /** The entitlements from that column (PostgreSQL hands back parsed JSON, SQLite its text). */
-  read(value: unknown): Entitlement[] {
-    const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Array<Record<string, unknown>> | null;
-    return (rows ?? []).map((row) => {
-      for (const key of this.timestampKeys) if (typeof row[key] === 'string') row[key] = new Date(row[key]);
-      return this.reader.read(row);
-    });
+  read(value: unknown): EntitlementDto[] {
+    return ((typeof value === 'string' ? JSON.parse(value) : value) as EntitlementDto[] | null) ?? [];
   }
 }

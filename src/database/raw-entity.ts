@@ -5,8 +5,6 @@ import { pgTimestamptzIso, sqliteTimestamp, sqliteTimestampIso } from './timesta
 export interface RawEntityReader<T> {
   /** `alias.col AS alias_col, …` for every column of the entity. */
   select: string;
-  /** `'alias_col', alias.col, …`: the arguments of a JSON object function giving the same keys. */
-  jsonPairs: string;
   /** The entity from one raw row, each value converted as TypeORM itself would. */
   read(row: Record<string, unknown>): T;
   /** The key (`alias_col`) under which a property's column is selected. */
@@ -42,7 +40,6 @@ export function rawEntityReader<T extends ObjectLiteral>(
   const create = () => metadata.create(undefined, { fromDeserializer: true }) as T;
   return {
     select: columns.map(({ column, key }) => `${q(alias)}.${q(column.databaseName)} AS ${q(key)}`).join(', '),
-    jsonPairs: columns.map(({ column, key }) => `'${key}', ${q(alias)}.${q(column.databaseName)}`).join(', '),
     read: (row) => {
       const entity = create();
       for (const { key, property, value } of columns) (entity as Record<string, unknown>)[property] = value(row[key]);
