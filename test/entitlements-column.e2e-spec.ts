@@ -60,6 +60,9 @@ describe('Entitlements read with the token check: the same JSON as toEntitlement
     ]);
     // JSON null in the column (not SQL NULL): toEntitlementDto answers {} for it too.
     await t.dataSource.query(`UPDATE service_entitlements SET metadata = 'null' WHERE user_id = '${u.id}' AND service = 'VAULT'`);
+    // A timestamp in a form other than the one TypeORM writes (no milliseconds; PostgreSQL: microseconds, another offset).
+    const other = t.dataSource.options.type === 'postgres' ? '2026-03-01 10:00:00.123456+02' : '2026-03-01 10:00:00';
+    await t.dataSource.query(`UPDATE service_entitlements SET updated_at = '${other}' WHERE user_id = '${u.id}' AND service = 'DROP'`);
   });
   afterAll(async () => {
     await t.close();
@@ -72,11 +75,12 @@ describe('Entitlements read with the token check: the same JSON as toEntitlement
     return rows.map(toEntitlementDto);
   };
 
-  it('holds the cases it means to: three rows, one with JSON null metadata', async () => {
+  it('holds the cases it means to: three rows, JSON null metadata, a timestamp in another form', async () => {
     const dtos = await expected();
     expect(dtos.map((e) => e.service)).toEqual(['VAULT', 'DROP', 'MAILS']);
     expect(dtos[0].metadata).toEqual({});
     expect(dtos[2].accessFlags).toMatchObject({ nested: { unicode: 'ü 漢 🙂' } });
+    expect(dtos[1].updatedAt).toBe(t.dataSource.options.type === 'postgres' ? '2026-03-01T08:00:00.123Z' : '2026-03-01T10:00:00.000Z');
   });
 
   it('GET /api/auth/me: serviceAccess equals toEntitlementDto of every row, key order included', async () => {
