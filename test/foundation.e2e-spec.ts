@@ -71,6 +71,31 @@ describe('Foundation: HTTP conventions', () => {
     }
   });
 
+
+  it('answers JSON as Express res.json() would: one Content-Type with charset, Content-Length in bytes, no body for HEAD', async () => {
+    // Non-ASCII text: the length is counted in UTF-8 bytes, not in characters.
+    const displayName = 'Zoë 漢字 🙂';
+    const reg = await t.http().post('/api/auth/register').send({ email: `reply-${Date.now()}@example.com`, password: 'correct horse battery', displayName });
+    expect(reg.status).toBe(201);
+    expect(reg.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(reg.body.user.displayName).toBe(displayName);
+    expect(Number(reg.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(reg.body)));
+
+    const me = await t.http().get('/api/auth/me').set(bearer(reg.body.token)).expect(200);
+    expect(me.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(me.headers['content-length'])).toBe(Buffer.byteLength(me.text));
+    expect(me.text).toBe(JSON.stringify(me.body));
+
+    const head = await t.http().head('/api/auth/me').set(bearer(reg.body.token)).expect(200);
+    expect(head.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(head.headers['content-length']).toBe(me.headers['content-length']);
+    expect(head.text).toBeUndefined();
+
+    // Errors go through the exception filter, in the same shape and type.
+    const bad = await t.http().get('/api/auth/me').expect(401);
+    expect(bad.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(bad.body).toEqual({ error: 'Unauthorized' });
+  });
   describe('bad input is a 4xx JSON error, never a 500', () => {
     it('malformed JSON: 400', async () => {
       const res = await t.http().post('/api/auth/login').set('Content-Type', 'application/json').send('{"email": ').expect(400);

@@ -1,10 +1,13 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import { type NestApplicationOptions, StreamableFile } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import type { Express } from 'express';
+import type { Express, Response } from 'express';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 
+/** The one Content-Type of every JSON answer, as Express's res.json() ends up writing it. */
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
 /**
- * Nest's Express adapter, with one difference: the HTTP server builds each request and
+ * Nest's Express adapter, with two differences. The HTTP server builds each request and
  * response on Express's own prototypes (`app.request`, `app.response`) from the start.
  *
  * Express 5 re-parents every request and response (`Object.setPrototypeOf(req,
@@ -17,6 +20,23 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
  * since 15; HTTPS (httpsOptions) keeps Nest's default server.
  */
 export class ExpressHttpAdapter extends ExpressAdapter {
+  /**
+   * A handler's object answer, as Nest's reply() sends it (res.json), but serialized once to
+   * bytes under a preset Content-Type: res.json() passed a string to res.send(), which
+   * parsed and re-formatted the Content-Type to add the charset, and measured the string's
+   * UTF-8 length before encoding it again to write it (bench/README.md, "tenth pass").
+   * res.send() still sets Content-Length and handles HEAD, 204 and 304. Everything else
+   * (files, errors, no body, a Content-Type the handler chose) goes to Nest's own reply().
+   */
+  override reply(response: Response, body: unknown, statusCode?: number): unknown {
+    if (typeof body !== 'object' || body === null || body instanceof StreamableFile || body instanceof Error || ArrayBuffer.isView(body) || response.getHeader('Content-Type') !== undefined) {
+      return super.reply(response, body, statusCode);
+    }
+    if (statusCode) response.status(statusCode);
+    response.setHeader('Content-Type', JSON_UTF8);
+    return response.send(Buffer.from(JSON.stringify(body)));
+  }
+
   override initHttpServer(options: NestApplicationOptions): void {
     if (options?.httpsOptions) {
       super.initHttpServer(options);
