@@ -1,4 +1,4 @@
-import { toEntitlementDto } from '../src/connect/dto/entitlement.dto';
+import type { EntitlementDto } from '../src/connect/dto/entitlement.dto';
 import { Entitlement } from '../src/connect/entities/entitlement.entity';
 import { bearer, givenUser, type GivenUser } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
@@ -69,10 +69,10 @@ describe('Entitlements read with the token check: the same JSON as toEntitlement
     await dropSchema();
   });
 
-  /** What the other routes answer: TypeORM's entities, oldest first, then by service. */
-  const expected = async () => {
-    const rows = await t.dataSource.getRepository(Entitlement).find({ where: { userId: u.id }, order: { createdAt: 'ASC', service: 'ASC' } });
-    return rows.map(toEntitlementDto);
+  /** What the other routes answer: GET /api/services (EntitlementService.list: TypeORM's entities through toEntitlementDto). */
+  const expected = async (): Promise<EntitlementDto[]> => {
+    const res = await t.http().get('/api/services').set(bearer(u.token)).expect(200);
+    return res.body.entitlements as EntitlementDto[];
   };
 
   it('holds the cases it means to: three rows, JSON null metadata, a timestamp in another form', async () => {

@@ -41,8 +41,8 @@ export class UserEntitlementsColumn {
       const at = `e.${dataSource.driver.escape(column.databaseName)}`;
       if (column.type === Col.timestamp) {
         if (postgres) return `to_char(${at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-        // TypeORM's own form ("2026-12-02 10:27:56.695", UTC) is rearranged; strftime, which costs
-        // a microsecond a value more, takes any other.
+        // TypeORM's own form ("2026-12-02 10:27:56.695", UTC) is rearranged, as sqliteTimestampIso
+        // does in JS; strftime, which costs a microsecond a value more, takes any other.
         return `CASE WHEN length(${at}) = 23 THEN replace(${at}, ' ', 'T') || 'Z' ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ${at}) END`;
       }
       if (column.type === Col.json) {
