@@ -9,6 +9,7 @@
  * table and of bulk-user-0's long log); printed as Markdown for bench/README.md.
  */
 import { parseArgs } from 'node:util';
+import { entitlementsOf } from '../migrations/1764900000000-user-entitlements-json';
 import { auditPageBatchSql, auditTotalSql } from '../src/audit/audit-query.service';
 import { openSeeded } from './lib/database';
 
@@ -67,20 +68,24 @@ async function main(): Promise<void> {
     const asTs = (v: string | Date) => (v instanceof Date ? ts(v) : v);
     const queries: HotQuery[] = [
       {
-        name: 'session + user + the user\'s entitlements by session id (every authenticated request; /me, /verify, /connect/check answer from it)',
-        where: 'SessionService.findLive (UserEntitlementsColumn)',
-        sql: pg
-          ? `SELECT s.*, u.*, (SELECT COALESCE(json_agg(json_build_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC), '[]'::json) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${p(1)}`
-          : `SELECT s.*, u.*, (SELECT json_group_array(json_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${p(1)}`,
+        name: "session + user + the user's entitlements (users.entitlements_json) by session id (every authenticated request; /me, /verify, /connect/check answer from it)",
+        where: 'SessionService.findLive',
+        sql: `SELECT s.*, u.* FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ${p(1)}`,
         params: [sample.session_id],
       },
       {
         name: 'the same for the token checks of one event-loop turn (50 session ids; outside a transaction this is the one sent)',
         where: 'SessionService.liveBatch',
         sql: pg
-          ? `SELECT s.*, u.*, (SELECT COALESCE(json_agg(json_build_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC), '[]'::json) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ANY($1::uuid[])`
-          : `SELECT s.*, u.*, (SELECT json_group_array(json_object('e_id', e.id, 'e_service', e.service, 'e_tier', e.tier) ORDER BY e.created_at ASC, e.service ASC) FROM service_entitlements e WHERE e.user_id = u.id) AS entitlements FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id IN (SELECT value FROM json_each(?1))`,
+          ? `SELECT s.*, u.* FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id = ANY($1::uuid[])`
+          : `SELECT s.*, u.* FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.id IN (SELECT value FROM json_each(?1))`,
         params: [pg ? turn : JSON.stringify(turn)],
+      },
+      {
+        name: "an entitlement write's refresh of its user's entitlements_json (the triggers on service_entitlements; PostgreSQL: rolled back)",
+        where: 'migration UserEntitlementsJson',
+        sql: `UPDATE users SET entitlements_json = (${entitlementsOf('users', pg)}) WHERE id = ${p(1)}`,
+        params: [sample.user_id],
       },
       {
         name: 'entitlements by user (login answer)',

@@ -1,5 +1,9 @@
 import type { EntitlementDto } from '../src/connect/dto/entitlement.dto';
+import { User } from '../src/auth/entities/user.entity';
 import { Entitlement } from '../src/connect/entities/entitlement.entity';
+import type { Response } from 'supertest';
+import { givenAdmin, givenEntitlement } from './support/admin';
+import { deliverWebhook, subscriptionEvent } from './support/fake-polar';
 import { bearer, givenUser, type GivenUser } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
@@ -111,5 +115,164 @@ describe('Entitlements read with the token check: the same JSON as toEntitlement
     expect(me.body.user.serviceAccess).toEqual([]);
     const verify = await t.http().post('/api/auth/verify').send({ token: other.token }).expect(200);
     expect(verify.body.services).toEqual([]);
+  });
+});
+
+/**
+ * The column is kept by triggers on service_entitlements (migration UserEntitlementsJson):
+ * every way an entitlement is written, by the app or by hand, leaves the token check
+ * answering what GET /api/services answers.
+ */
+describe('Entitlements read with the token check: kept current by every write', () => {
+  let t: TestApp;
+  const DROP_SECRET = 'drop-webhook-secret';
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { DROP_POLAR_SECRET: DROP_SECRET } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await dropSchema();
+  });
+
+  const services = async (u: GivenUser): Promise<EntitlementDto[]> =>
+    (await t.http().get('/api/services').set(bearer(u.token)).expect(200)).body.entitlements as EntitlementDto[];
+  /** /me and /verify both answer exactly what GET /api/services does. */
+  const expectCurrent = async (u: GivenUser): Promise<EntitlementDto[]> => {
+    const want = await services(u);
+    const me = await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
+    expect(JSON.stringify(me.body.user.serviceAccess)).toBe(JSON.stringify(want));
+    const verify = await t.http().post('/api/auth/verify').send({ token: u.token }).expect(200);
+    expect(JSON.stringify(verify.body.services)).toBe(JSON.stringify(want));
+    return want;
+  };
+
+  it('claim, disconnect, connect and an administrator change each show at once', async () => {
+    const admin = await givenAdmin(t);
+    const u = await givenUser(t);
+    await t.http().post('/api/services').set(bearer(u.token)).send({ service: 'DROP' }).expect(200);
+    expect((await expectCurrent(u)).map((e) => [e.service, e.connected])).toEqual([['DROP', true]]);
+    await t.http().post('/api/connect/disconnect').set(bearer(u.token)).send({ service: 'DROP' }).expect(200);
+    expect((await expectCurrent(u)).map((e) => e.connected)).toEqual([false]);
+    await t.http().post('/api/connect/connect').set(bearer(u.token)).send({ service: 'DROP' }).expect(200);
+    expect((await expectCurrent(u)).map((e) => e.connected)).toEqual([true]);
+    await givenEntitlement(t, admin, u, { service: 'VAULT', tier: 'pro', isPremium: true });
+    await givenEntitlement(t, admin, u, { service: 'DROP', tier: 'premium', isPremium: true });
+    const after = await expectCurrent(u);
+    expect(after.map((e) => [e.service, e.tier, e.isPremium])).toEqual([
+      ['DROP', 'premium', true],
+      ['VAULT', 'pro', true],
+    ]);
+    const check = await t.http().get('/api/connect/check?service=VAULT').set(bearer(u.token)).expect(200);
+    expect(check.body).toEqual({ connected: true, service: 'VAULT', tier: 'pro', isPremium: true });
+  });
+
+  it('rows written and removed by hand, several in one statement, show too', async () => {
+    const u = await givenUser(t);
+    const repo = t.dataSource.getRepository(Entitlement);
+    const row = (service: string) =>
+      Object.assign(new Entitlement(), {
+        userId: u.id,
+        service,
+        tier: 'free',
+        isPremium: false,
+        connected: true,
+        createdAt: new Date('2026-05-01T00:00:00.000Z'),
+        updatedAt: new Date('2026-05-01T00:00:00.000Z'),
+      });
+    await repo.insert([row('DROP'), row('MAILS'), row('DB')]);
+    expect((await expectCurrent(u)).map((e) => e.service)).toEqual(['DB', 'DROP', 'MAILS']);
+    await repo.update({ userId: u.id }, { tier: 'team' });
+    expect((await expectCurrent(u)).map((e) => e.tier)).toEqual(['team', 'team', 'team']);
+    await repo.delete({ userId: u.id, service: 'DROP' });
+    expect((await expectCurrent(u)).map((e) => e.service)).toEqual(['DB', 'MAILS']);
+    await repo.delete({ userId: u.id });
+    expect(await expectCurrent(u)).toEqual([]);
+  });
+
+  it('a user with entitlements can still delete the account (the cascade updates no row)', async () => {
+    const u = await givenUser(t);
+    await t.http().post('/api/services').set(bearer(u.token)).send({ service: 'DB' }).expect(200);
+    await t.http().post('/api/auth/delete-account').set(bearer(u.token)).send({ password: u.password }).expect(200);
+    expect(await t.dataSource.getRepository(Entitlement).countBy({ userId: u.id })).toBe(0);
+    await t.http().get('/api/auth/me').set(bearer(u.token)).expect(401);
+  });
+
+  it('the column never leaves the database: not on the entity TypeORM reads, not in /me', async () => {
+    const u = await givenUser(t);
+    await t.http().post('/api/services').set(bearer(u.token)).send({ service: 'DROP' }).expect(200);
+    const entity = await t.dataSource.getRepository(User).findOneByOrFail({ id: u.id });
+    expect(Object.keys(entity)).not.toContain('entitlementsJson');
+    const me = await t.http().get('/api/auth/me').set(bearer(u.token)).expect(200);
+    expect(JSON.stringify(me.body)).not.toContain('entitlementsJson');
+  });
+
+  const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
+  onPostgres('PostgreSQL: two transactions adding entitlements to one user at once both show (no lost update)', async () => {
+    const u = await givenUser(t);
+    const insert = (service: string) =>
+      `INSERT INTO service_entitlements (id, user_id, service, tier, is_premium, connected, created_at, updated_at) ` +
+      `VALUES (gen_random_uuid(), '${u.id}', '${service}', 'free', false, true, now(), now())`;
+    const first = t.dataSource.createQueryRunner();
+    const second = t.dataSource.createQueryRunner();
+    try {
+      await first.startTransaction();
+      await second.startTransaction();
+      await first.query(insert('DROP'));
+      // The second insert's trigger waits for the first transaction's lock on the user row...
+      let secondDone = false;
+      const pending = second.query(insert('MAILS')).then(() => (secondDone = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(secondDone).toBe(false);
+      // ...and, once it commits, recomputes from what is committed by then: both rows.
+      await first.commitTransaction();
+      await pending;
+      await second.commitTransaction();
+    } finally {
+      if (first.isTransactionActive) await first.rollbackTransaction();
+      if (second.isTransactionActive) await second.rollbackTransaction();
+      await first.release();
+      await second.release();
+    }
+    expect((await expectCurrent(u)).map((e) => e.service).sort()).toEqual(['DROP', 'MAILS']);
+  });
+
+  /**
+   * Runs `request` while another transaction holds the user's row (as lockUser does) and then
+   * changes the user's DROP entitlement. A request that changed the entitlement before locking
+   * its user would hold it while its trigger waits for the user: PostgreSQL would find a
+   * deadlock and abort one of the two.
+   */
+  const againstUserThenEntitlement = async (u: GivenUser, request: () => PromiseLike<Response>): Promise<Response> => {
+    const other = t.dataSource.createQueryRunner();
+    try {
+      await other.startTransaction();
+      await other.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [u.id]);
+      const pending = Promise.resolve(request());
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await other.query(`UPDATE service_entitlements SET updated_at = now() WHERE user_id = $1 AND service = 'DROP'`, [u.id]);
+      await other.commitTransaction();
+      return await pending;
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+  };
+
+  onPostgres('PostgreSQL: disconnect locks the user before the entitlement (no deadlock with a writer that does)', async () => {
+    const u = await givenUser(t);
+    await t.http().post('/api/services').set(bearer(u.token)).send({ service: 'DROP' }).expect(200);
+    const res = await againstUserThenEntitlement(u, () => t.http().post('/api/connect/disconnect').set(bearer(u.token)).send({ service: 'DROP' }));
+    expect(res.status).toBe(200);
+    expect((await expectCurrent(u)).map((e) => e.connected)).toEqual([false]);
+  });
+
+  onPostgres('PostgreSQL: a subscription webhook locks the user before the entitlement (no deadlock either)', async () => {
+    const u = await givenUser(t);
+    await t.http().post('/api/services').set(bearer(u.token)).send({ service: 'DROP' }).expect(200);
+    const event = subscriptionEvent('subscription.created', { id: `sub_${u.id}`, userId: u.id, plan: 'premium' });
+    const res = await againstUserThenEntitlement(u, () => deliverWebhook(t, { secret: DROP_SECRET, event }));
+    expect(res.status).toBe(200);
+    expect((await expectCurrent(u)).map((e) => [e.tier, e.isPremium])).toEqual([['premium', true]]);
   });
 });

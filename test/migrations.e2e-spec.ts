@@ -3,9 +3,19 @@ import { MIGRATIONS } from '../migrations';
 import { AuditLogTotal } from '../src/audit/entities/audit-log-total.entity';
 import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { User } from '../src/auth/entities/user.entity';
+import type { ServiceName } from '../src/common/services';
+import { Entitlement } from '../src/connect/entities/entitlement.entity';
 import { databaseConfig } from '../src/config/configuration';
 import { buildDataSourceOptions, runMigrations } from '../src/database/data-source';
 import { createTestApp, dropSchema } from './support/test-app';
+
+const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
+
+/** Undoes the last migrations, down to and including `name`. */
+async function undoUntil(dataSource: DataSource, name: string): Promise<void> {
+  const count = MIGRATION_NAMES.length - MIGRATION_NAMES.indexOf(name);
+  for (let i = 0; i < count; i++) await dataSource.undoLastMigration({ transaction: 'each' });
+}
 
 describe('Migrations', () => {
   afterAll(() => dropSchema());
@@ -40,7 +50,7 @@ describe('Migrations', () => {
   it('AuditLogTotals counts the events that were there before it, and keeps counting after', async () => {
     const dataSource = await new DataSource(buildDataSourceOptions(databaseConfig())).initialize();
     try {
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      await undoUntil(dataSource, 'AuditLogTotals1764720000000');
       const users = dataSource.getRepository(User);
       const user = users.create({ email: `totals.${Date.now()}@example.com`, passwordHash: 'x', createdAt: new Date(), updatedAt: new Date() });
       await users.insert(user);
@@ -48,7 +58,7 @@ describe('Migrations', () => {
       const event = (userId: string | null, action: AuditLog['action']) => logs.create({ userId, actorId: userId, action, data: {}, createdAt: new Date() });
       await logs.insert([event(user.id, 'USER_LOGIN'), event(user.id, 'USER_LOGIN'), event(user.id, 'USER_UPDATE'), event(null, 'LOGIN_FAILED')]);
 
-      expect(await runMigrations(dataSource)).toEqual(['AuditLogTotals1764720000000']);
+      expect(await runMigrations(dataSource)).toEqual(MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('AuditLogTotals1764720000000')));
       const totals = async () =>
         Object.fromEntries((await dataSource.getRepository(AuditLogTotal).find({ where: { userId: user.id } })).map((r) => [r.action, Number(r.total)]));
       expect(await totals()).toEqual({ USER_LOGIN: 2, USER_UPDATE: 1 });
@@ -56,6 +66,43 @@ describe('Migrations', () => {
       expect(await totals()).toEqual({ USER_LOGIN: 3, USER_UPDATE: 1 });
       await users.delete({ id: user.id });
       expect(await totals()).toEqual({});
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('UserEntitlementsJson fills the column for the entitlements that were there before it, and keeps it after', async () => {
+    const dataSource = await new DataSource(buildDataSourceOptions(databaseConfig())).initialize();
+    try {
+      await undoUntil(dataSource, 'UserEntitlementsJson1764900000000');
+      const users = dataSource.getRepository(User);
+      const at = new Date('2026-06-01T12:00:00.000Z');
+      const user = (email: string) => users.create({ email: `${email}.${Date.now()}@example.com`, passwordHash: 'x', createdAt: at, updatedAt: at });
+      const holder = user('holder');
+      const empty = user('empty');
+      await users.insert([holder, empty]);
+      const entitlements = dataSource.getRepository(Entitlement);
+      const entitlement = (service: ServiceName, createdAt: Date) =>
+        entitlements.create({ userId: holder.id, service, tier: 'free', isPremium: service === 'VAULT', connected: true, createdAt, updatedAt: createdAt });
+      await entitlements.insert([entitlement('VAULT', at), entitlement('DROP', new Date('2026-01-01T00:00:00.000Z'))]);
+
+      expect(await runMigrations(dataSource)).toEqual(['UserEntitlementsJson1764900000000']);
+      const column = async (id: string) => {
+        const row = await users.findOneOrFail({ select: { id: true, entitlementsJson: true }, where: { id } });
+        return row.entitlementsJson === null ? null : (JSON.parse(row.entitlementsJson!) as Array<Record<string, unknown>>);
+      };
+      expect(await column(empty.id)).toBeNull();
+      const filled = await column(holder.id);
+      expect(filled?.map((e) => [e.service, e.isPremium, e.createdAt, e.accessFlags])).toEqual([
+        ['DROP', false, '2026-01-01T00:00:00.000Z', {}],
+        ['VAULT', true, '2026-06-01T12:00:00.000Z', {}],
+      ]);
+      await entitlements.insert(entitlement('DB', new Date('2026-07-01T00:00:00.000Z')));
+      expect((await column(holder.id))?.map((e) => e.service)).toEqual(['DROP', 'VAULT', 'DB']);
+      await entitlements.delete({ userId: holder.id });
+      expect(await column(holder.id)).toBeNull();
+      await users.delete({ id: holder.id });
+      await users.delete({ id: empty.id });
     } finally {
       await dataSource.destroy();
     }

@@ -11,9 +11,21 @@ import { Messages } from '../common/messages';
  * answers 404 "User not found", as seed 003 does.
  */
 export async function lockUser(manager: EntityManager, userId: string): Promise<User> {
-  const query = manager.getRepository(User).createQueryBuilder('u').where('u.id = :userId', { userId });
-  if (manager.connection.options.type === 'postgres') query.setLock('pessimistic_write');
-  const user = await query.getOne();
+  const user = await findLockedUser(manager, userId);
   if (!user) throw new NotFoundException(Messages.userNotFound);
   return user;
+}
+
+/**
+ * lockUser's read, for callers to whom a vanished account is not an error.
+ *
+ * Every transaction that writes a user's entitlements takes this lock first: the
+ * entitlement triggers lock the same row afterwards (migration UserEntitlementsJson), so
+ * a writer that changed an entitlement before locking its user could wait on another
+ * that holds the user and waits for that entitlement (a deadlock).
+ */
+export function findLockedUser(manager: EntityManager, userId: string): Promise<User | null> {
+  const query = manager.getRepository(User).createQueryBuilder('u').where('u.id = :userId', { userId });
+  if (manager.connection.options.type === 'postgres') query.setLock('pessimistic_write');
+  return query.getOne();
 }

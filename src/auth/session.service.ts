@@ -7,7 +7,6 @@ import { Clock } from '../common/clock';
 import { DataProtector } from '../common/crypto/data-protector';
 import { sha256Hex } from '../common/crypto/hash';
 import { securityConfig } from '../config/configuration';
-import { UserEntitlementsColumn } from '../connect/user-entitlements-column';
 import type { EntitlementDto } from '../connect/dto/entitlement.dto';
 import { HotQuery } from '../database/hot-query';
 import { rawEntityReader } from '../database/raw-entity';
@@ -52,16 +51,19 @@ export class SessionService {
     this.lifetimeMs = config.sessionExpiresDays * DAY_MS;
     const session = rawEntityReader(dataSource, Session, 's');
     const user = rawEntityReader(dataSource, User, 'u');
-    const entitlements = new UserEntitlementsColumn(dataSource);
     const postgres = dataSource.options.type === 'postgres';
-    const select =
-      `SELECT ${session.select}, ${user.select}, ${entitlements.select('u', 'entitlements')} ` +
-      `FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE `;
+    // The user's entitlements come as the JSON text the database keeps in the contract's shape
+    // (users.entitlements_json, migration UserEntitlementsJson): one column, no aggregate.
+    const entitlementsJson = dataSource.driver.escape(dataSource.getMetadata(User).findColumnWithPropertyName('entitlementsJson')!.databaseName);
+    const select = `SELECT ${session.select}, ${user.select}, u.${entitlementsJson} FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE `;
     // Read as an array: the session's columns, the user's, then the entitlements.
-    const read = (row: readonly unknown[]): LiveSession => ({
-      session: Object.assign(session.readAt(row, 0), { user: user.readAt(row, session.width) }),
-      entitlements: entitlements.read(row[session.width + user.width]),
-    });
+    const read = (row: readonly unknown[]): LiveSession => {
+      const entitlements = row[session.width + user.width];
+      return {
+        session: Object.assign(session.readAt(row, 0), { user: user.readAt(row, session.width) }),
+        entitlements: typeof entitlements === 'string' ? (JSON.parse(entitlements) as EntitlementDto[]) : [],
+      };
+    };
     this.liveLookup = { query: new HotQuery(dataSource, 'nullpass_session_live', `${select}s.id = ${postgres ? '$1' : '?'}`), read };
 
     // Most of a token check's database cost is the statement's fixed cost (on PostgreSQL the

@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { isUUID, validate } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import type { AuditAction } from '../audit/audit-actions';
+import { findLockedUser } from '../account/locked-user';
 import { AuditService } from '../audit/audit.service';
 import { User } from '../auth/entities/user.entity';
 import { Clock } from '../common/clock';
@@ -106,7 +107,8 @@ export class PolarWebhookService {
 
   private async applySubscription(m: EntityManager, service: ServiceName, type: string, data: PolarSubscriptionData): Promise<WebhookOutcome> {
     const userId = await this.subscriber(m, service, data);
-    if (!userId) return 'unknown-user';
+    // The user's row is locked before its entitlement is read or written (findLockedUser).
+    if (!userId || !(await findLockedUser(m, userId))) return 'unknown-user';
     const entitlements = m.getRepository(Entitlement);
     const current = await entitlements.findOne({ where: { userId, service } });
     const now = this.clock.now();

@@ -51,6 +51,8 @@ export class EntitlementService {
    */
   async setConnected(userId: string, service: ServiceName, connected: boolean): Promise<ConnectionResponse> {
     return this.uow.run(async (m) => {
+      // locked first, as by every writer of entitlements (findLockedUser)
+      await lockUser(m, userId);
       const repo = m.getRepository(Entitlement);
       const result = await repo.update({ userId, service, connected: !connected }, { connected, updatedAt: this.clock.now() });
       const row = await repo.findOneBy({ userId, service });

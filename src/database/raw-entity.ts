@@ -3,7 +3,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { pgTimestamptzIso, sqliteTimestamp, sqliteTimestampIso } from './timestamps';
 
 export interface RawEntityReader<T> {
-  /** `alias.col AS alias_col, …` for every column of the entity. */
+  /** `alias.col AS alias_col, …` for every column TypeORM selects (not those marked `select: false`). */
   select: string;
   /** The entity from one raw row, each value converted as TypeORM itself would. */
   read(row: Record<string, unknown>): T;
@@ -28,13 +28,13 @@ export function rawEntityReader<T extends ObjectLiteral>(
   ds: DataSource,
   target: EntityTarget<T>,
   alias: string,
-  /** Only these properties (default: every column). */
+  /** Only these properties (default: every column TypeORM's own find selects). */
   properties?: ReadonlyArray<keyof T & string>,
 ): RawEntityReader<T> {
   const metadata = ds.getMetadata(target);
   const q = (name: string) => ds.driver.escape(name);
   const columns = metadata.columns
-    .filter((column) => !properties || properties.includes(column.propertyName as keyof T & string))
+    .filter((column) => (properties ? properties.includes(column.propertyName as keyof T & string) : column.isSelect))
     .map((column) => ({ column, key: `${alias}_${column.databaseName}`, property: column.propertyName, value: columnReader(ds, column) }));
   // As TypeORM's own hydration does (entitySkipConstructor): no constructor, whose field initialisers would make a UUID.
   const create = () => metadata.create(undefined, { fromDeserializer: true }) as T;

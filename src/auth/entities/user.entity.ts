@@ -78,4 +78,12 @@ export class User {
 
   @Column({ type: Col.timestamp })
   updatedAt!: Date;
+
+  /**
+   * The user's entitlements as the JSON text the token check answers with, written only by
+   * the database's triggers on service_entitlements (migration UserEntitlementsJson). Never
+   * selected, inserted or updated by TypeORM: SessionService.findLive reads it by name.
+   */
+  @Column({ type: 'text', nullable: true, select: false, insert: false, update: false })
+  entitlementsJson?: string | null;
 }
