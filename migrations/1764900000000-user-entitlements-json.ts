@@ -36,46 +36,26 @@ export class UserEntitlementsJson1764900000000 implements MigrationInterface {
       const [{ schema }] = (await q.query('SELECT current_schema() AS schema')) as Array<{ schema: string }>;
       const s = `"${schema.replace(/"/g, '""')}"`;
       await q.query(`LOCK TABLE ${s}.service_entitlements IN SHARE ROW EXCLUSIVE MODE`);
-      const refresh = (ids: string) => `
-          PERFORM 1 FROM ${s}.users WHERE id = ANY(${ids}) ORDER BY id FOR NO KEY UPDATE;
-          UPDATE ${s}.users u SET entitlements_json = (${entitlementsOf('u', true, s)}) WHERE u.id = ANY(${ids});`;
-      await q.query(`
-        CREATE FUNCTION ${s}.users_entitlements_json_added() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE ids uuid[];
-        BEGIN
-          SELECT array_agg(DISTINCT user_id) INTO ids FROM added;
-          ${refresh('ids')}
-          RETURN NULL;
-        END $$`);
-      await q.query(`
-        CREATE FUNCTION ${s}.users_entitlements_json_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE ids uuid[];
-        BEGIN
-          SELECT array_agg(DISTINCT user_id) INTO ids FROM removed;
-          ${refresh('ids')}
-          RETURN NULL;
-        END $$`);
-      await q.query(`
-        CREATE FUNCTION ${s}.users_entitlements_json_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE ids uuid[];
-        BEGIN
-          SELECT array_agg(DISTINCT user_id) INTO ids FROM (SELECT user_id FROM removed UNION SELECT user_id FROM added) c;
-          ${refresh('ids')}
-          RETURN NULL;
-        END $$`);
-      const on = `ON ${s}.service_entitlements`;
-      await q.query(
-        `CREATE TRIGGER users_entitlements_json_added AFTER INSERT ${on} REFERENCING NEW TABLE AS added ` +
-          `FOR EACH STATEMENT EXECUTE FUNCTION ${s}.users_entitlements_json_added()`,
-      );
-      await q.query(
-        `CREATE TRIGGER users_entitlements_json_removed AFTER DELETE ${on} REFERENCING OLD TABLE AS removed ` +
-          `FOR EACH STATEMENT EXECUTE FUNCTION ${s}.users_entitlements_json_removed()`,
-      );
-      await q.query(
-        `CREATE TRIGGER users_entitlements_json_changed AFTER UPDATE ${on} REFERENCING OLD TABLE AS removed NEW TABLE AS added ` +
-          `FOR EACH STATEMENT EXECUTE FUNCTION ${s}.users_entitlements_json_changed()`,
-      );
+      // One function and trigger per kind of change: each names the transition tables it has.
+      const triggers: Array<[name: string, event: string, tables: string, users: string]> = [
+        ['users_entitlements_json_added', 'INSERT', 'NEW TABLE AS added', 'added'],
+        ['users_entitlements_json_removed', 'DELETE', 'OLD TABLE AS removed', 'removed'],
+        ['users_entitlements_json_changed', 'UPDATE', 'OLD TABLE AS removed NEW TABLE AS added', '(SELECT user_id FROM removed UNION SELECT user_id FROM added) c'],
+      ];
+      for (const [name, event, tables, users] of triggers) {
+        await q.query(`
+          CREATE FUNCTION ${s}.${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+          DECLARE ids uuid[];
+          BEGIN
+            SELECT array_agg(DISTINCT user_id) INTO ids FROM ${users};
+            PERFORM 1 FROM ${s}.users WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+            UPDATE ${s}.users u SET entitlements_json = (${entitlementsOf('u', true, s)}) WHERE u.id = ANY(ids);
+            RETURN NULL;
+          END $$`);
+        await q.query(
+          `CREATE TRIGGER ${name} AFTER ${event} ON ${s}.service_entitlements REFERENCING ${tables} FOR EACH STATEMENT EXECUTE FUNCTION ${s}.${name}()`,
+        );
+      }
     } else {
       const refresh = (where: string) => `UPDATE users SET entitlements_json = (${entitlementsOf('users', false)}) WHERE ${where};`;
       await q.query(`CREATE TRIGGER users_entitlements_json_added AFTER INSERT ON service_entitlements BEGIN ${refresh('id = NEW.user_id')} END`);
