@@ -22,8 +22,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   transaction that held the lock before. Without the lock, two transactions adding
  *   entitlements to one user at once could each write a list without the other's.
  * - SQLite: row triggers; SQLite runs one write transaction at a time.
- * On SQLite, TypeORM rebuilds a table to alter it (copy, drop, rename), which drops its
- * triggers: a later migration that alters `service_entitlements` there must create them again.
+ * On SQLite, TypeORM rebuilds a table to alter it (copy, drop, rename): see createSqliteTriggers
+ * for what a later migration that alters `users` or `service_entitlements` there must do.
  */
 export class UserEntitlementsJson1764900000000 implements MigrationInterface {
   name = 'UserEntitlementsJson1764900000000';
@@ -57,12 +57,7 @@ export class UserEntitlementsJson1764900000000 implements MigrationInterface {
         );
       }
     } else {
-      const refresh = (where: string) => `UPDATE users SET entitlements_json = (${entitlementsOf('users', false)}) WHERE ${where};`;
-      await q.query(`CREATE TRIGGER users_entitlements_json_added AFTER INSERT ON service_entitlements BEGIN ${refresh('id = NEW.user_id')} END`);
-      await q.query(`CREATE TRIGGER users_entitlements_json_removed AFTER DELETE ON service_entitlements BEGIN ${refresh('id = OLD.user_id')} END`);
-      await q.query(
-        `CREATE TRIGGER users_entitlements_json_changed AFTER UPDATE ON service_entitlements BEGIN ${refresh('id IN (OLD.user_id, NEW.user_id)')} END`,
-      );
+      await createSqliteTriggers(q);
     }
     // The users that hold entitlements already (PostgreSQL: writers wait for the lock above;
     // SQLite's migration transaction holds the database's write lock).
@@ -73,13 +68,43 @@ export class UserEntitlementsJson1764900000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    const postgres = q.connection.options.type === 'postgres';
-    for (const trigger of ['users_entitlements_json_added', 'users_entitlements_json_removed', 'users_entitlements_json_changed']) {
-      await q.query(postgres ? `DROP TRIGGER ${trigger} ON service_entitlements` : `DROP TRIGGER ${trigger}`);
-      if (postgres) await q.query(`DROP FUNCTION ${trigger}()`);
+    if (q.connection.options.type === 'postgres') {
+      for (const trigger of TRIGGERS) {
+        await q.query(`DROP TRIGGER ${trigger} ON service_entitlements`);
+        await q.query(`DROP FUNCTION ${trigger}()`);
+      }
+    } else {
+      await dropSqliteTriggers(q);
     }
     await q.query('ALTER TABLE users DROP COLUMN entitlements_json');
   }
+}
+
+/** The triggers on service_entitlements that keep users.entitlements_json (and, on PostgreSQL, their functions). */
+export const TRIGGERS = ['users_entitlements_json_added', 'users_entitlements_json_removed', 'users_entitlements_json_changed'];
+
+/**
+ * SQLite's triggers. A later SQLite migration that rebuilds `users` or `service_entitlements`
+ * through TypeORM (copy, drop, rename) must drop them first and create them again after, as
+ * SQLite's own procedure for other schema changes says: the rebuild's rename refuses while a
+ * trigger names a table that is gone ("error in trigger users_entitlements_json_added: no such
+ * table: main.users"), and a rebuild of service_entitlements drops them without a word. The
+ * migrations test lists the triggers that must exist after every migration.
+ */
+export async function createSqliteTriggers(q: QueryRunner): Promise<void> {
+  const refresh = (where: string) => `UPDATE users SET entitlements_json = (${entitlementsOf('users', false)}) WHERE ${where};`;
+  const events: Array<[event: string, where: string]> = [
+    ['INSERT', 'id = NEW.user_id'],
+    ['DELETE', 'id = OLD.user_id'],
+    ['UPDATE', 'id IN (OLD.user_id, NEW.user_id)'],
+  ];
+  for (const [i, [event, where]] of events.entries()) {
+    await q.query(`CREATE TRIGGER ${TRIGGERS[i]} AFTER ${event} ON service_entitlements BEGIN ${refresh(where)} END`);
+  }
+}
+
+export async function dropSqliteTriggers(q: QueryRunner): Promise<void> {
+  for (const trigger of TRIGGERS) await q.query(`DROP TRIGGER ${trigger}`);
 }
 
 /** The entitlement columns, in the contract's key order (EntitlementDto), and how each is written. */

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
+import { TRIGGERS as ENTITLEMENT_TRIGGERS } from '../migrations/1764900000000-user-entitlements-json';
 import { AuditLogTotal } from '../src/audit/entities/audit-log-total.entity';
 import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { User } from '../src/auth/entities/user.entity';
@@ -30,6 +31,22 @@ describe('Migrations', () => {
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
       // Running again applies nothing: every migration is recorded.
       expect(await runMigrations(dataSource)).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('leave every trigger the service relies on in place (a later table rebuild on SQLite drops them silently)', async () => {
+    const dataSource = await new DataSource(buildDataSourceOptions(databaseConfig())).initialize();
+    try {
+      const rows = (await dataSource.query(
+        dataSource.options.type === 'postgres'
+          ? 'SELECT DISTINCT trigger_name AS name FROM information_schema.triggers WHERE event_object_schema = current_schema()'
+          : "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+      )) as Array<{ name: string }>;
+      expect(rows.map((r) => r.name).sort()).toEqual(
+        ['audit_log_totals_add', 'audit_log_totals_remove', 'audit_logs_subject_fixed', ...ENTITLEMENT_TRIGGERS].sort(),
+      );
     } finally {
       await dataSource.destroy();
     }
