@@ -237,6 +237,23 @@ describe('Entitlements read with the token check: kept current by every write', 
     expect((await expectCurrent(u)).map((e) => e.service).sort()).toEqual(['DROP', 'MAILS']);
   });
 
+  it('many writers of one user at once: every request succeeds and the column ends equal to the rows', async () => {
+    const admin = await givenAdmin(t);
+    const u = await givenUser(t);
+    const services = ['DROP', 'MAILS', 'VAULT', 'DB'] as const;
+    const writes = services.flatMap((service, i) => [
+      t.http().post('/api/services').set(bearer(u.token)).send({ service }),
+      t.http().patch(`/api/admin/users/${u.id}`).set(bearer(admin.token)).send({ service, tier: `tier-${i}`, isPremium: i % 2 === 0 }),
+      t.http().post('/api/connect/disconnect').set(bearer(u.token)).send({ service }),
+    ]);
+    const statuses = (await Promise.all(writes.map((w) => Promise.resolve(w)))).map((r) => r.status);
+    // a disconnect that ran before any entitlement existed answers 404; nothing answers 5xx
+    expect(statuses.every((status) => status === 200 || status === 404)).toBe(true);
+    const rows = await expectCurrent(u);
+    expect(rows.map((e) => e.service).sort()).toEqual([...services].sort());
+    expect(rows.map((e) => [e.service, e.tier]).sort()).toEqual(services.map((service, i) => [service, `tier-${i}`]).sort());
+  });
+
   /**
    * Runs `request` while another transaction holds the user's row (as lockUser does) and then
    * changes the user's DROP entitlement. A request that changed the entitlement before locking
