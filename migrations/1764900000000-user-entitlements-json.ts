@@ -37,12 +37,13 @@ export class UserEntitlementsJson1764900000000 implements MigrationInterface {
       const s = `"${schema.replace(/"/g, '""')}"`;
       await q.query(`LOCK TABLE ${s}.service_entitlements IN SHARE ROW EXCLUSIVE MODE`);
       // One function and trigger per kind of change: each names the transition tables it has.
-      const triggers: Array<[name: string, event: string, tables: string, users: string]> = [
-        ['users_entitlements_json_added', 'INSERT', 'NEW TABLE AS added', 'added'],
-        ['users_entitlements_json_removed', 'DELETE', 'OLD TABLE AS removed', 'removed'],
-        ['users_entitlements_json_changed', 'UPDATE', 'OLD TABLE AS removed NEW TABLE AS added', '(SELECT user_id FROM removed UNION SELECT user_id FROM added) c'],
+      const triggers: Array<[event: string, tables: string, users: string]> = [
+        ['INSERT', 'NEW TABLE AS added', 'added'],
+        ['DELETE', 'OLD TABLE AS removed', 'removed'],
+        ['UPDATE', 'OLD TABLE AS removed NEW TABLE AS added', '(SELECT user_id FROM removed UNION SELECT user_id FROM added) c'],
       ];
-      for (const [name, event, tables, users] of triggers) {
+      for (const [i, [event, tables, users]] of triggers.entries()) {
+        const name = TRIGGERS[i];
         await q.query(`
           CREATE FUNCTION ${s}.${name}() RETURNS trigger LANGUAGE plpgsql AS $$
           DECLARE ids uuid[];
@@ -80,7 +81,7 @@ export class UserEntitlementsJson1764900000000 implements MigrationInterface {
   }
 }
 
-/** The triggers on service_entitlements that keep users.entitlements_json (and, on PostgreSQL, their functions). */
+/** The triggers on service_entitlements that keep users.entitlements_json (and, on PostgreSQL, their functions): on insert, delete, update. */
 export const TRIGGERS = ['users_entitlements_json_added', 'users_entitlements_json_removed', 'users_entitlements_json_changed'];
 
 /**

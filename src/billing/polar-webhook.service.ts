@@ -107,8 +107,7 @@ export class PolarWebhookService {
 
   private async applySubscription(m: EntityManager, service: ServiceName, type: string, data: PolarSubscriptionData): Promise<WebhookOutcome> {
     const userId = await this.subscriber(m, service, data);
-    // The user's row is locked before its entitlement is read or written (findLockedUser).
-    if (!userId || !(await findLockedUser(m, userId))) return 'unknown-user';
+    if (!userId) return 'unknown-user';
     const entitlements = m.getRepository(Entitlement);
     const current = await entitlements.findOne({ where: { userId, service } });
     const now = this.clock.now();
@@ -150,12 +149,12 @@ export class PolarWebhookService {
     return 'applied';
   }
 
-  /** metadata.userId (set by our checkout), else the entitlement that holds this subscription. */
+  /** metadata.userId (set by our checkout), else the entitlement that holds this subscription; locked (existingUser). */
   private async subscriber(m: EntityManager, service: ServiceName, data: PolarSubscriptionData): Promise<string | null> {
     const claimed = data.metadata?.userId;
     if (claimed !== undefined) return this.existingUser(m, claimed);
     const holder = await m.getRepository(Entitlement).findOne({ select: { userId: true }, where: { service, polarSubscriptionId: data.id } });
-    return holder?.userId ?? null;
+    return holder ? this.existingUser(m, holder.userId) : null;
   }
 
   private async linkCustomer(m: EntityManager, data: PolarCustomerData): Promise<WebhookOutcome> {
@@ -169,10 +168,14 @@ export class PolarWebhookService {
     return 'applied';
   }
 
+  /**
+   * The user, if there is one, its row locked for the rest of the transaction: before its
+   * entitlement is read or written (findLockedUser), or its customer id set.
+   */
   private async existingUser(m: EntityManager, id: string): Promise<string | null> {
     // Not a uuid: no such user (and PostgreSQL would refuse the comparison).
     if (!isUUID(id)) return null;
-    return (await m.getRepository(User).findOne({ select: { id: true }, where: { id } }))?.id ?? null;
+    return (await findLockedUser(m, id))?.id ?? null;
   }
 
   /** Billing events have no actor (spec, Audit): Polar did it. */
