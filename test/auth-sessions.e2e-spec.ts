@@ -108,6 +108,24 @@ describe('Auth: tokens, sessions, logout and verify', () => {
     it('answers 400 "Token is required"', async () => {
       expect((await t.http().post('/api/auth/verify').send({}).expect(400)).body).toEqual({ error: Messages.tokenRequired });
       expect((await t.http().post('/api/auth/verify').send({ token: '' }).expect(400)).body).toEqual({ error: Messages.tokenRequired });
+      expect((await t.http().post('/api/auth/verify').send({ token: null }).expect(400)).body).toEqual({ error: Messages.tokenRequired });
+    });
+
+    it('answers 400 with the field error for a token that is not a string, too long, or beside an unknown field', async () => {
+      const u = await givenUser(t);
+      const refused = async (body: unknown, field: string, message: string): Promise<void> => {
+        const res = await t.http().post('/api/auth/verify').send(body as object).expect(400);
+        expect(res.body).toEqual({ error: message, details: [{ field, message }] });
+      };
+      await refused({ token: 12345 }, 'token', 'token must be a string');
+      await refused({ token: [u.token] }, 'token', 'token must be a string');
+      await refused({ token: { value: u.token } }, 'token', 'token must be a string');
+      await refused({ token: 'x'.repeat(4097) }, 'token', 'token must be shorter than or equal to 4096 characters');
+      await refused({ token: u.token, extra: 1 }, 'extra', 'property extra should not exist');
+      await refused({ extra: u.token, token: u.token }, 'extra', 'property extra should not exist');
+      await refused([{ token: u.token }], '0', 'property 0 should not exist');
+      // 4096 characters is still a token's size (then an invalid one)
+      await t.http().post('/api/auth/verify').send({ token: 'x'.repeat(4096) }).expect(401);
     });
 
     it('answers 401 "Invalid token" for a bad signature, a logged-out token, an expired one and a deleted user (flaw 1)', async () => {

@@ -9,6 +9,8 @@ import { securityConfig } from '../config/configuration';
 export const PENDING_TOKEN_TTL_SECONDS = 5 * 60;
 /** Access tokens whose signature was checked, remembered (the oldest forgotten first). */
 export const CHECKED_TOKEN_CACHE_SIZE = 5000;
+/** The longest token looked at (ours are ~300 characters); a longer one is refused unread. */
+export const TOKEN_MAX_LENGTH = 4096;
 
 export interface AccessClaims {
   sub: string;
@@ -112,7 +114,7 @@ export class TokenService {
   }
 
   private verify(token: string, nowMs: number): Record<string, unknown> | null {
-    if (typeof token !== 'string' || token.length > 4096) return null;
+    if (typeof token !== 'string' || token.length > TOKEN_MAX_LENGTH) return null;
     for (const verifier of this.verifiers) {
       let claims: Record<string, unknown>;
       try {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { TOKEN_MAX_LENGTH } from '../token.service';
 import { DisplayName, IsGivenPassword, IsNewPassword, IsNullPassEmail, TotpCode } from '../../common/validation';
 
 export class RegisterDto {
@@ -29,7 +30,7 @@ export class LoginTwoFactorDto {
   @ApiProperty({ description: 'The pendingToken of the first login step', example: 'eyJhbGciOiJIUzI1NiIs…' })
   @IsString({ message: 'pendingToken must be a string' })
   @IsNotEmpty({ message: 'pendingToken is required' })
-  @MaxLength(4096)
+  @MaxLength(TOKEN_MAX_LENGTH)
   pendingToken!: string;
 
   @TotpCode({ required: true })
@@ -64,8 +65,9 @@ export class ChangePasswordDto {
 export class VerifyTokenDto {
   @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIs…' })
   @IsOptional()
+  // Decorators register bottom-up: the type is checked first, so a number is "not a string".
+  @MaxLength(TOKEN_MAX_LENGTH)
   @IsString({ message: 'token must be a string' })
-  @MaxLength(4096)
   token?: string;
 }
 
