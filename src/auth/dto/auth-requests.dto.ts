@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TOKEN_MAX_LENGTH } from '../token.service';
 import { DisplayName, IsGivenPassword, IsNewPassword, IsNullPassEmail, TotpCode } from '../../common/validation';
+import { ValidationShortcut } from '../../common/validation.pipe';
 
 export class RegisterDto {
   @IsNullPassEmail()
@@ -27,7 +28,7 @@ export class LoginDto {
 }
 
 export class LoginTwoFactorDto {
-  @ApiProperty({ description: 'The pendingToken of the first login step', example: 'eyJhbGciOiJIUzI1NiIs…' })
+  @ApiProperty({ description: 'The pendingToken of the first login step', example: 'eyJhbGciOiJIUzI1NiIs…', maxLength: TOKEN_MAX_LENGTH })
   @IsString({ message: 'pendingToken must be a string' })
   @IsNotEmpty({ message: 'pendingToken is required' })
   @MaxLength(TOKEN_MAX_LENGTH)
@@ -62,8 +63,18 @@ export class ChangePasswordDto {
   verificationCode?: string;
 }
 
+/** `{"token": "<a string no longer than a token is read>"}`: what a sibling product sends. */
+function isPlainTokenBody(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== 'token') return false;
+  const { token } = value as { token: unknown };
+  return typeof token === 'string' && token.length <= TOKEN_MAX_LENGTH;
+}
+
+@ValidationShortcut(isPlainTokenBody)
 export class VerifyTokenDto {
-  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIs…' })
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIs…', maxLength: TOKEN_MAX_LENGTH })
   @IsOptional()
   // Decorators register bottom-up: the type is checked first, so a number is "not a string".
   @MaxLength(TOKEN_MAX_LENGTH)
