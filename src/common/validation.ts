@@ -5,7 +5,12 @@ import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Length, Matches, MaxLe
 import { SERVICES } from './services';
 import { Messages } from './messages';
 
-/** Validation rules that several DTOs share exist once, here (as Immich's validation.ts). */
+/**
+ * Validation rules that several DTOs share exist once, here (as Immich's validation.ts).
+ * Decorators stacked on a property run bottom-up (applyDecorators runs its list in order), and
+ * only the first failure is answered (stopAtFirstError): a type check sits nearest the property,
+ * so a number where a string belongs is told "must be a string" (dto-types.spec.ts).
+ */
 
 /** Trims and lower-cases before checking the format: emails fold case (flaw 18). */
 export function normaliseEmail(value: unknown): unknown {

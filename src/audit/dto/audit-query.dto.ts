@@ -30,9 +30,9 @@ export class AuditQueryDto {
       'nextCursor of the previous page, as given (keyset paging; offset is then ignored). Opaque: anything the service did not write is 400 `cursor is not valid`.',
   })
   @IsOptional()
-  @IsString()
   @MaxLength(200)
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not valid' })
+  @IsString()
   cursor?: string;
 }
 

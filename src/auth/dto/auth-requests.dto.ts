@@ -29,9 +29,9 @@ export class LoginDto {
 
 export class LoginTwoFactorDto {
   @ApiProperty({ description: 'The pendingToken of the first login step', example: 'eyJhbGciOiJIUzI1NiIs…', maxLength: TOKEN_MAX_LENGTH })
-  @IsString({ message: 'pendingToken must be a string' })
   @IsNotEmpty({ message: 'pendingToken is required' })
   @MaxLength(TOKEN_MAX_LENGTH)
+  @IsString({ message: 'pendingToken must be a string' })
   pendingToken!: string;
 
   @TotpCode({ required: true })
@@ -44,11 +44,11 @@ export class UpdateProfileDto {
 
   @ApiPropertyOptional({ example: 'https://cdn.example.com/me.png', description: 'An https:// URL, or "" to clear' })
   @IsOptional()
-  @IsString({ message: 'avatar must be a string' })
   @MaxLength(2048, { message: 'avatar is too long' })
   // No whitespace or control characters: a NUL byte would make PostgreSQL fail (500).
   // eslint-disable-next-line no-control-regex
   @Matches(/^(|https:\/\/[^\s\u0000-\u001f\u007f]+)$/, { message: 'avatar must be an https:// URL or empty' })
+  @IsString({ message: 'avatar must be a string' })
   avatar?: string;
 }
 
@@ -76,7 +76,6 @@ function isPlainTokenBody(value: unknown): boolean {
 export class VerifyTokenDto {
   @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIs…', maxLength: TOKEN_MAX_LENGTH })
   @IsOptional()
-  // Decorators register bottom-up: the type is checked first, so a number is "not a string".
   @MaxLength(TOKEN_MAX_LENGTH)
   @IsString({ message: 'token must be a string' })
   token?: string;
@@ -85,8 +84,8 @@ export class VerifyTokenDto {
 export class SessionQueryDto {
   @ApiPropertyOptional({ description: 'One session to end; without it, all of them', example: '0b7f3c5e-2d41-4f6a-9c8b-1e2d3f4a5b6c' })
   @IsOptional()
-  @IsString()
   @MaxLength(64)
+  @IsString()
   id?: string;
 }
 
@@ -100,14 +99,14 @@ export class TwoFactorDto {
 
   @ApiPropertyOptional({ example: 'securepassword123', description: 'Required to confirm or to disable' })
   @IsOptional()
-  @IsString({ message: 'password must be a string' })
   @MaxLength(256)
+  @IsString({ message: 'password must be a string' })
   password?: string;
 
   @ApiPropertyOptional({ description: 'If sent, must equal the pending secret of the setup step', example: 'JBSWY3DPEHPK3PXP' })
   @IsOptional()
-  @IsString({ message: 'secret must be a string' })
   @MaxLength(128)
+  @IsString({ message: 'secret must be a string' })
   secret?: string;
 }
 

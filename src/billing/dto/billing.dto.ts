@@ -16,14 +16,14 @@ export class SubscriptionQueryDto {
 export class CheckoutQueryDto extends SubscriptionQueryDto {
   @ApiPropertyOptional({ example: 'premium', description: 'A plan configured in POLAR_PRODUCTS' })
   @IsOptional()
-  @IsString({ message: 'plan must be a string' })
   @MaxLength(64, { message: Messages.invalidPlan })
+  @IsString({ message: 'plan must be a string' })
   plan?: string;
 
   @ApiPropertyOptional({ enum: BILLING_CYCLES, example: 'monthly' })
   @IsOptional()
-  @IsString({ message: 'billingCycle must be a string' })
   @MaxLength(16, { message: Messages.invalidPlan })
+  @IsString({ message: 'billingCycle must be a string' })
   billingCycle?: string;
 }
 

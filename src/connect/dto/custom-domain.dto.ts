@@ -13,9 +13,9 @@ export const HOST_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\
 export class CustomDomainDto {
   @ApiProperty({ example: 'files.example.com', maxLength: 253, description: 'A host name; stored lower-cased' })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
-  @IsString({ message: Messages.invalidDomain })
   @MaxLength(253, { message: Messages.invalidDomain })
   @Matches(HOST_NAME, { message: Messages.invalidDomain })
+  @IsString({ message: Messages.invalidDomain })
   domain!: string;
 }
 
