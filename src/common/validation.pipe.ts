@@ -35,7 +35,7 @@ const shortcuts = new WeakMap<object, Accepts>();
 /**
  * For a DTO of a hot route whose valid bodies are cheap to recognise: a body for which
  * `accepts` holds becomes the DTO at once, without class-transformer and class-validator
- * (~11 µs of a ~110 µs token check, bench/README.md "twelfth pass"). `accepts` must hold
+ * (a tenth of a /verify's CPU, bench/README.md "twelfth pass"). `accepts` must hold
  * only for plain values that the class's decorators accept and leave unchanged; anything
  * else goes the whole way, so every answer to bad input is still the library's. Each such
  * class has a property test holding the two paths equal (validation.pipe.spec.ts).
