@@ -1,4 +1,4 @@
-import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, Paramtype, ValidationError, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 
 /** class-validator errors as the contract's `details` (nested fields as `a.b`). */
 export function flatten(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
@@ -29,28 +29,32 @@ export const VALIDATION_OPTIONS: ValidationPipeOptions = {
   },
 };
 
-type Accepts = (value: unknown) => boolean;
-const shortcuts = new WeakMap<object, Accepts>();
+/** The DTO's fields, read from a value that is certainly valid; undefined for anything else. */
+export type ShortcutReader = (value: unknown) => object | undefined;
+const shortcuts = new WeakMap<object, { read: ShortcutReader; from: Paramtype }>();
 
 /**
- * For a DTO of a hot route whose valid bodies are cheap to recognise: a body for which
- * `accepts` holds becomes the DTO at once, without class-transformer and class-validator
- * (a tenth of a /verify's CPU, bench/README.md "twelfth pass"). `accepts` must hold
- * only for plain values that the class's decorators accept and leave unchanged; anything
- * else goes the whole way, so every answer to bad input is still the library's. Each such
- * class has a property test holding the two paths equal (validation.pipe.spec.ts).
+ * For a DTO of a hot route whose common valid inputs are cheap to recognise: `read` takes such
+ * an input straight to the DTO's fields (as class-transformer would convert them), without
+ * class-transformer and class-validator (a tenth of a /verify's CPU, bench/README.md "twelfth
+ * pass"), and answers undefined for anything else, which then goes the whole way, so every
+ * answer to bad input is still the library's. `from` is the kind of parameter it reads (a
+ * request body, or a query). Each such class has a property test holding the two paths equal
+ * (validation.pipe.spec.ts).
  */
-export function ValidationShortcut(accepts: Accepts): ClassDecorator {
+export function ValidationShortcut(read: ShortcutReader, from: Paramtype = 'body'): ClassDecorator {
   return (target) => {
-    shortcuts.set(target, accepts);
+    shortcuts.set(target, { read, from });
   };
 }
 
-/** Nest's ValidationPipe, with the shortcuts above for request bodies. */
+/** Nest's ValidationPipe, with the shortcuts above. */
 export class NullPassValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const metatype = metadata.type === 'body' ? metadata.metatype : undefined;
-    if (metatype && shortcuts.get(metatype)?.(value)) return Promise.resolve(Object.assign(new metatype(), value));
+    const { metatype } = metadata;
+    const shortcut = metatype ? shortcuts.get(metatype) : undefined;
+    const fields = shortcut?.from === metadata.type ? shortcut.read(value) : undefined;
+    if (fields) return Promise.resolve(Object.assign(new metatype!(), fields));
     return super.transform(value, metadata);
   }
 }

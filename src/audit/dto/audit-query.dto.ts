@@ -1,8 +1,35 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ValidationShortcut } from '../../common/validation.pipe';
 import { AUDIT_ACTIONS, type AuditAction } from '../audit-actions';
 
+const ACTIONS: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
+/** The common form of each field as a client pages (the rules below accept more, e.g. "050"). */
+const COMMON: Record<string, RegExp> = {
+  limit: /^(?:[1-9]\d?|100)$/,
+  offset: /^(?:0|[1-9]\d{0,5}|1000000)$/,
+  cursor: /^[A-Za-z0-9_-]{1,200}$/,
+};
+
+/** A query of common fields only, read as class-transformer would (ValidationShortcut); else undefined. */
+function commonAuditQuery(value: unknown): Partial<AuditQueryDto> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const fields: Partial<AuditQueryDto> = {};
+  for (const key of Object.keys(value)) {
+    const given = (value as Record<string, unknown>)[key];
+    if (typeof given !== 'string') return undefined;
+    if (key === 'action') {
+      if (!ACTIONS.has(given)) return undefined;
+      fields.action = given as AuditAction;
+    } else if (key === 'cursor' && COMMON.cursor.test(given)) fields.cursor = given;
+    else if ((key === 'limit' || key === 'offset') && COMMON[key].test(given)) fields[key] = Number(given);
+    else return undefined;
+  }
+  return fields;
+}
+
+@ValidationShortcut(commonAuditQuery, 'query')
 export class AuditQueryDto {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
   @IsOptional()

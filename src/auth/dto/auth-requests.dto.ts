@@ -64,15 +64,15 @@ export class ChangePasswordDto {
 }
 
 /** `{"token": "<a string no longer than a token is read>"}`: what a sibling product sends. */
-function isPlainTokenBody(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+function plainTokenBody(value: unknown): { token: string } | undefined {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return undefined;
   const keys = Object.keys(value);
-  if (keys.length !== 1 || keys[0] !== 'token') return false;
+  if (keys.length !== 1 || keys[0] !== 'token') return undefined;
   const { token } = value as { token: unknown };
-  return typeof token === 'string' && token.length <= TOKEN_MAX_LENGTH;
+  return typeof token === 'string' && token.length <= TOKEN_MAX_LENGTH ? { token } : undefined;
 }
 
-@ValidationShortcut(isPlainTokenBody)
+@ValidationShortcut(plainTokenBody)
 export class VerifyTokenDto {
   @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIs…', maxLength: TOKEN_MAX_LENGTH })
   @IsOptional()
