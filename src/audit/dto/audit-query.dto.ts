@@ -4,47 +4,57 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 
 import { ValidationShortcut } from '../../common/validation.pipe';
 import { AUDIT_ACTIONS, type AuditAction } from '../audit-actions';
 
+const LIMIT_MIN = 1;
+const LIMIT_MAX = 100;
+const OFFSET_MAX = 1_000_000;
+const CURSOR_MAX_LENGTH = 200;
+const CURSOR_ALPHABET = /^[A-Za-z0-9_-]+$/;
 const ACTIONS: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
-/** The common form of each field as a client pages (the rules below accept more, e.g. "050"). */
-const COMMON: Record<string, RegExp> = {
-  limit: /^(?:[1-9]\d?|100)$/,
-  offset: /^(?:0|[1-9]\d{0,5}|1000000)$/,
-  cursor: /^[A-Za-z0-9_-]{1,200}$/,
+
+/** A whole number as a client writes it, within bounds (the rules below also take "050" or "5.0"). */
+const PLAIN_WHOLE = /^(?:0|[1-9]\d*)$/;
+const wholeIn = (min: number, max: number) => (given: string) => {
+  const n = Number(given);
+  return PLAIN_WHOLE.test(given) && n >= min && n <= max ? n : undefined;
 };
 
-/** A query of common fields only, read as class-transformer would (ValidationShortcut); else undefined. */
+/** Each field's common form, read as class-transformer would; undefined for any other. */
+const COMMON: Record<string, (given: string) => unknown> = {
+  limit: wholeIn(LIMIT_MIN, LIMIT_MAX),
+  offset: wholeIn(0, OFFSET_MAX),
+  action: (given) => (ACTIONS.has(given) ? given : undefined),
+  cursor: (given) => (given.length <= CURSOR_MAX_LENGTH && CURSOR_ALPHABET.test(given) ? given : undefined),
+};
+
+/** A query of common fields only, read without the rules below (ValidationShortcut); else undefined. */
 function commonAuditQuery(value: unknown): Partial<AuditQueryDto> | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const fields: Partial<AuditQueryDto> = {};
+  const fields: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const given = (value as Record<string, unknown>)[key];
-    if (typeof given !== 'string') return undefined;
-    if (key === 'action') {
-      if (!ACTIONS.has(given)) return undefined;
-      fields.action = given as AuditAction;
-    } else if (key === 'cursor' && COMMON.cursor.test(given)) fields.cursor = given;
-    else if ((key === 'limit' || key === 'offset') && COMMON[key].test(given)) fields[key] = Number(given);
-    else return undefined;
+    const field = typeof given === 'string' && Object.hasOwn(COMMON, key) ? COMMON[key](given) : undefined;
+    if (field === undefined) return undefined;
+    fields[key] = field;
   }
   return fields;
 }
 
 @ValidationShortcut(commonAuditQuery, 'query')
 export class AuditQueryDto {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ default: 50, minimum: LIMIT_MIN, maximum: LIMIT_MAX })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be a whole number' })
-  @Min(1, { message: 'limit must be at least 1' })
-  @Max(100, { message: 'limit must be at most 100' })
+  @Min(LIMIT_MIN, { message: `limit must be at least ${LIMIT_MIN}` })
+  @Max(LIMIT_MAX, { message: `limit must be at most ${LIMIT_MAX}` })
   limit?: number;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: OFFSET_MAX })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'offset must be a whole number' })
   @Min(0, { message: 'offset must not be negative' })
-  @Max(1_000_000, { message: 'offset is too large; use cursor' })
+  @Max(OFFSET_MAX, { message: 'offset is too large; use cursor' })
   offset?: number;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
@@ -55,10 +65,12 @@ export class AuditQueryDto {
   @ApiPropertyOptional({
     description:
       'nextCursor of the previous page, as given (keyset paging; offset is then ignored). Opaque: anything the service did not write is 400 `cursor is not valid`.',
+    maxLength: CURSOR_MAX_LENGTH,
+    pattern: CURSOR_ALPHABET.source,
   })
   @IsOptional()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not valid' })
+  @MaxLength(CURSOR_MAX_LENGTH)
+  @Matches(CURSOR_ALPHABET, { message: 'cursor is not valid' })
   @IsString()
   cursor?: string;
 }
