@@ -27,6 +27,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /**
+ * PostgreSQL aborted the transaction for a conflict with another one: a deadlock (40P01),
+ * a serialization failure (40001) or a lock it could not take (55P03). The change rolled back
+ * whole; the same request can succeed a moment later.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001' || code === '55P03';
+}
+
+/** Retry-After (seconds) of the answer to a transaction aborted by a conflict. */
+export const CONFLICT_RETRY_AFTER_SECONDS = 1;
+
+/**
  * The one place every error response is shaped: `{"error": "<one human message>"}`
  * (plus `details` for validation). Unexpected errors are logged with the request id
  * and answered 500 with no detail.
@@ -40,20 +53,25 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request & { id?: string }>();
     if (res.headersSent) return;
-    const [status, body] = this.describe(exception, req);
-    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+    const [status, body, retryAfter] = this.describe(exception, req);
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     res.status(status).json(body);
   }
 
-  private describe(exception: unknown, req: Request & { id?: string }): [number, ErrorBody] {
+  /** The status, the body and, for a condition that passes, Retry-After in seconds. */
+  private describe(exception: unknown, req: Request & { id?: string }): [number, ErrorBody, number?] {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      return [status, { ...toBody(exception.getResponse(), status) }];
+      const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      return [status, { ...toBody(exception.getResponse(), status) }, typeof retryAfter === 'number' ? retryAfter : undefined];
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn({ reqId: req.id, err: describeError(exception) }, 'database unavailable');
       return [HttpStatus.SERVICE_UNAVAILABLE, { error: Messages.serviceUnavailable }];
+    }
+    if (isTransactionConflict(exception)) {
+      this.logger.warn({ reqId: req.id, err: describeError(exception) }, 'transaction aborted by a conflict');
+      return [HttpStatus.SERVICE_UNAVAILABLE, { error: Messages.serviceUnavailable }, CONFLICT_RETRY_AFTER_SECONDS];
     }
     this.logger.error({ reqId: req.id, err: describeError(exception) }, 'unhandled error');
     return [HttpStatus.INTERNAL_SERVER_ERROR, { error: Messages.internalError }];
