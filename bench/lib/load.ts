@@ -322,6 +322,28 @@ export interface FlowSpec {
   step: () => Promise<boolean>;
 }
 
+/** `spec.connections` workers run `spec.step` back to back for `seconds`; each started flow is finished. */
+async function driveFlow(spec: FlowSpec, seconds: number, recorder?: LatencyRecorder): Promise<{ ok: number; failed: number; errors: number }> {
+  const until = Date.now() + seconds * 1000;
+  const counts = { ok: 0, failed: 0, errors: 0 };
+  await Promise.all(
+    Array.from({ length: spec.connections }, async () => {
+      while (Date.now() < until) {
+        const started = process.hrtime.bigint();
+        try {
+          if (await spec.step()) {
+            counts.ok++;
+            recorder?.add(Number(process.hrtime.bigint() - started) / 1e6);
+          } else counts.failed++;
+        } catch {
+          counts.errors++;
+        }
+      }
+    }),
+  );
+  return counts;
+}
+
 /**
  * For flows autocannon cannot chain (a request built from the previous answer): `connections`
  * workers run `step` back to back; throughput is completed flows per second and latency is
@@ -329,26 +351,7 @@ export interface FlowSpec {
  */
 export async function measureFlow(target: ServerProcess, spec: FlowSpec): Promise<Measurement> {
   assertLoopback(target.baseUrl);
-  const drive = async (seconds: number, recorder?: LatencyRecorder): Promise<{ ok: number; failed: number; errors: number }> => {
-    const until = Date.now() + seconds * 1000;
-    const counts = { ok: 0, failed: 0, errors: 0 };
-    await Promise.all(
-      Array.from({ length: spec.connections }, async () => {
-        while (Date.now() < until) {
-          const started = process.hrtime.bigint();
-          try {
-            if (await spec.step()) {
-              counts.ok++;
-              recorder?.add(Number(process.hrtime.bigint() - started) / 1e6);
-            } else counts.failed++;
-          } catch {
-            counts.errors++;
-          }
-        }
-      }),
-    );
-    return counts;
-  };
+  const drive = (seconds: number, recorder?: LatencyRecorder) => driveFlow(spec, seconds, recorder);
   if (spec.warmup > 0) await drive(spec.warmup);
   const recorder = new LatencyRecorder();
   const monitor = new ProcessMonitor(target.pid);
@@ -377,4 +380,70 @@ export async function measureFlow(target: ServerProcess, spec: FlowSpec): Promis
     otherCores: stats.otherCores,
     loadGeneratorCores: stats.loadGeneratorCores,
   };
+}
+
+/**
+ * Flows (measureFlow) on several targets, taking turns in `rounds` slices of duration ÷ rounds
+ * seconds, as measureInterleaved does for autocannon loads: each target's flows see the same
+ * machine. A slice ends when its last started flow has finished.
+ */
+export async function measureFlowInterleaved(loads: Array<{ target: ServerProcess; spec: FlowSpec }>, rounds: number): Promise<Measurement[]> {
+  for (const { target } of loads) assertLoopback(target.baseUrl);
+  for (const { spec } of loads) if (spec.warmup > 0) await driveFlow(spec, spec.warmup);
+  const acc = loads.map(() => ({
+    recorder: new LatencyRecorder(),
+    seconds: 0,
+    ok: 0,
+    failed: 0,
+    errors: 0,
+    peakRssMb: null as number | null,
+    hwmMb: null as number | null,
+    cpu: 0,
+    other: 0,
+    loadGenerator: 0,
+  }));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, { target, spec }] of loads.entries()) {
+      const a = acc[i];
+      const monitor = new ProcessMonitor(target.pid);
+      const started = process.hrtime.bigint();
+      const counts = await driveFlow(spec, spec.duration / rounds, a.recorder);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const stats = monitor.stop();
+      a.seconds += seconds;
+      a.ok += counts.ok;
+      a.failed += counts.failed;
+      a.errors += counts.errors;
+      if (stats.peakRssMb !== null) a.peakRssMb = Math.max(a.peakRssMb ?? 0, stats.peakRssMb);
+      a.hwmMb = stats.hwmMb ?? a.hwmMb;
+      a.cpu += (stats.cpuCores ?? 0) * seconds;
+      a.other += (stats.otherCores ?? 0) * seconds;
+      a.loadGenerator += stats.loadGeneratorCores * seconds;
+    }
+  }
+  return loads.map(({ spec }, i) => {
+    const a = acc[i];
+    const total = a.ok + a.failed + a.errors;
+    return {
+      label: spec.label,
+      path: spec.path,
+      method: 'POST',
+      connections: spec.connections,
+      durationS: spec.duration,
+      rps: a.ok / a.seconds,
+      rpsAll: total / a.seconds,
+      requests: total,
+      ...latencyFields(a.recorder),
+      non2xx: a.failed,
+      errors: a.errors,
+      timeouts: 0,
+      statusCodes: {},
+      peakRssMb: a.peakRssMb,
+      hwmMb: a.hwmMb,
+      cpuCores: a.cpu / a.seconds,
+      otherCores: a.other / a.seconds,
+      loadGeneratorCores: a.loadGenerator / a.seconds,
+      interleaved: { rounds, sliceS: spec.duration / rounds },
+    };
+  });
 }

@@ -36,9 +36,22 @@ export interface BenchOptions {
    * A database filled by `npm run seed:bulk` (sqlite:<file> or postgres://…): the scale
    * scenario runs on it (the seeding is not timed, the database is never dropped).
    */
-  seeded?: { url: string; schema?: string; ipKey: string };
+  seeded?: SeededSource;
+  /**
+   * A smaller database of the same kind, seeded with the same key (--seeded-small): the scale
+   * scenario then measures both sizes in one run, their loads interleaved, and checks the
+   * large size's p99 against the small size's.
+   */
+  seededSmall?: SeededSource;
   list: boolean;
   help: boolean;
+}
+
+/** A database filled by `npm run seed:bulk`, and the IP_ENCRYPTION_KEY it was seeded with. */
+export interface SeededSource {
+  url: string;
+  schema?: string;
+  ipKey: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -63,6 +76,9 @@ export const USAGE = `Usage: npm run bench -- [options]
                               postgres://…); --db follows it. Never dropped
   --seeded-schema <name>      its PostgreSQL schema (seed:bulk --schema)
   --seed-ip-key <key>         the IP_ENCRYPTION_KEY it was seeded with (default: IP_ENCRYPTION_KEY)
+  --seeded-small <url>        scale scenario: a smaller seeded database of the same kind and key; both
+                              sizes are then measured in one run, interleaved, and compared (p99 ratio)
+  --seeded-small-schema <n>   its PostgreSQL schema
   --cpu-prof [dir]            run the app under node --cpu-prof (profiles in dir, default /tmp/nullpass-bench-profiles)
   --list                      list the scenarios and exit
   --help`;
@@ -112,6 +128,8 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
       seeded: { type: 'string' },
       'seeded-schema': { type: 'string' },
       'seed-ip-key': { type: 'string' },
+      'seeded-small': { type: 'string' },
+      'seeded-small-schema': { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -125,8 +143,17 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
     if (values.db !== undefined && values.db !== kind) throw new Error(`--db ${values.db} does not match --seeded (${kind})`);
     values.db = kind;
     seeded = { url: values.seeded, schema: values['seeded-schema'], ipKey };
-  } else if (values['seeded-schema'] !== undefined || values['seed-ip-key'] !== undefined) {
-    throw new Error('--seeded-schema and --seed-ip-key go with --seeded');
+  } else if (values['seeded-schema'] !== undefined || values['seed-ip-key'] !== undefined || values['seeded-small'] !== undefined) {
+    throw new Error('--seeded-schema, --seed-ip-key and --seeded-small go with --seeded');
+  }
+  let seededSmall: BenchOptions['seededSmall'];
+  if (values['seeded-small'] !== undefined) {
+    const kind = values['seeded-small'].startsWith('sqlite:') ? 'sqlite' : /^postgres(ql)?:\/\//.test(values['seeded-small']) ? 'postgres' : null;
+    if (kind !== values.db) throw new Error(`--seeded-small must be a database of the same kind as --seeded (${values.db})`);
+    seededSmall = { url: values['seeded-small'], schema: values['seeded-small-schema'], ipKey: seeded!.ipKey };
+    if (seededSmall.url === seeded!.url && seededSmall.schema === seeded!.schema) throw new Error('--seeded-small names the same database as --seeded');
+  } else if (values['seeded-small-schema'] !== undefined) {
+    throw new Error('--seeded-small-schema goes with --seeded-small');
   }
   const db = values.db ?? 'sqlite';
   if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db must be sqlite or postgres (got "${db}")`);
@@ -149,6 +176,7 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
     quietWait: intIn('quiet-wait', values['quiet-wait'], 0, 0, 3600),
     cpuProfDir,
     seeded,
+    seededSmall,
     list: values.list ?? false,
     help: values.help ?? false,
   };

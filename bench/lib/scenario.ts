@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { freshDatabase, openSeeded, type SeededDatabase } from './database';
-import { measure, measureFlow, measureInterleaved, measureTogether, type FlowSpec, type LoadSpec, type Measurement } from './load';
-import type { BenchOptions } from './options';
+import { measure, measureFlow, measureFlowInterleaved, measureInterleaved, measureTogether, type FlowSpec, type LoadSpec, type Measurement } from './load';
+import type { BenchOptions, SeededSource } from './options';
 import { machineBusySeconds, onCleanup, runnerCpuSeconds, sampleProcess, startScriptNodeFlags, startServer, type ServerProcess } from './processes';
 
 /** How long a process is left without requests before its idle RSS is read. */
@@ -56,7 +56,7 @@ export interface Row {
 export interface TargetCheck {
   name: string;
   actual: number | null;
-  comparison: '>=' | '<';
+  comparison: '>=' | '<' | '<=';
   limit: number;
   unit: string;
   /** Which issue sets it. */
@@ -94,13 +94,13 @@ export function rowOf(m: Measurement, extra: Partial<Row> = {}): Row {
 export function check(
   name: string,
   actual: number | null | undefined,
-  comparison: '>=' | '<',
+  comparison: '>=' | '<' | '<=',
   limit: number,
   unit: string,
   source: string,
 ): TargetCheck {
   const value = actual === undefined || actual === null || !Number.isFinite(actual) ? null : actual;
-  const pass = value === null ? null : comparison === '>=' ? value >= limit : value < limit;
+  const pass = value === null ? null : comparison === '>=' ? value >= limit : comparison === '<=' ? value <= limit : value < limit;
   return { name, actual: value, comparison, limit, unit, source, pass };
 }
 
@@ -132,8 +132,8 @@ export interface AppOptions {
   env?: Record<string, string>;
   /** Label for the database and the profile file. */
   label: string;
-  /** On the --seeded database instead of a fresh one (IP_ENCRYPTION_KEY = the seed's). */
-  seeded?: boolean;
+  /** On a seeded database (--seeded, --seeded-small) instead of a fresh one (IP_ENCRYPTION_KEY = the seed's). */
+  seeded?: SeededSource;
 }
 
 export interface BcryptLimit {
@@ -178,8 +178,8 @@ export class ScenarioContext {
   async startApp(app: AppOptions): Promise<ServerProcess> {
     let db: { env: Record<string, string> };
     if (app.seeded) {
-      const seeded = await this.seededDb();
-      db = { env: { ...seeded.env, IP_ENCRYPTION_KEY: this.options.seeded!.ipKey } };
+      const seeded = await this.seededDb(app.seeded);
+      db = { env: { ...seeded.env, IP_ENCRYPTION_KEY: app.seeded.ipKey } };
     } else {
       const fresh = await freshDatabase(this.options.db, this.options.databaseUrl, app.label);
       this.stops.push(() => fresh.dispose());
@@ -215,27 +215,29 @@ export class ScenarioContext {
     return server;
   }
 
-  private seeded?: SeededDatabase;
+  private readonly seededOpen = new Map<SeededSource, SeededDatabase>();
 
-  /** The --seeded database (read access for setup; throws without --seeded). */
-  async seededDb(): Promise<SeededDatabase> {
-    if (!this.options.seeded) throw new Error('this needs --seeded <url> (a database filled by npm run seed:bulk)');
-    if (!this.seeded) {
-      const db = await openSeeded(this.options.seeded.url, this.options.seeded.schema);
-      this.seeded = db;
-      this.stops.push(() => this.closeSeededDb());
+  /** A seeded database, by default --seeded (read access for setup; throws without one). */
+  async seededDb(source: SeededSource | undefined = this.options.seeded): Promise<SeededDatabase> {
+    if (!source) throw new Error('this needs --seeded <url> (a database filled by npm run seed:bulk)');
+    let db = this.seededOpen.get(source);
+    if (!db) {
+      db = await openSeeded(source.url, source.schema);
+      this.seededOpen.set(source, db);
+      this.stops.push(() => this.closeSeededDb(source));
     }
-    return this.seeded;
+    return db;
   }
 
   /**
    * Done with the setup reads: before the app starts on a seeded SQLite file, which the app
    * then holds (SQLITE_LOCKING=exclusive; an open connection would keep it from starting).
    */
-  async closeSeededDb(): Promise<void> {
-    const db = this.seeded;
-    this.seeded = undefined;
-    if (db) await db.close();
+  async closeSeededDb(source: SeededSource | undefined = this.options.seeded): Promise<void> {
+    const db = source && this.seededOpen.get(source);
+    if (!db) return;
+    this.seededOpen.delete(source);
+    await db.close();
   }
 
   /** A baseline server from dist/bench/baselines (bare-http, minimal-nest), with extra settings in `env`. */
@@ -275,6 +277,14 @@ export class ScenarioContext {
    */
   measureInterleaved(loads: Array<{ target: ServerProcess; spec: Omit<LoadSpec, 'duration' | 'warmup'> & Partial<LoadSpec> }>): Promise<Measurement[]> {
     return measureInterleaved(
+      loads.map(({ target, spec }) => ({ target, spec: { duration: this.options.duration, warmup: this.options.warmup, ...spec } })),
+      this.options.rounds,
+    );
+  }
+
+  /** Flows (measureFlow) on several targets, interleaved in `--rounds` slices (lib/load.ts measureFlowInterleaved). */
+  measureFlowInterleaved(loads: Array<{ target: ServerProcess; spec: Omit<FlowSpec, 'duration' | 'warmup'> & Partial<FlowSpec> }>): Promise<Measurement[]> {
+    return measureFlowInterleaved(
       loads.map(({ target, spec }) => ({ target, spec: { duration: this.options.duration, warmup: this.options.warmup, ...spec } })),
       this.options.rounds,
     );
