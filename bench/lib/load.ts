@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { ProcessMonitor, type ServerProcess } from './processes';
+import { ProcessMonitor, type PhaseStats, type ServerProcess } from './processes';
 
 /** One request of a connection's sequence; `kind` groups its latencies in the Measurement's `byKind`. */
 export interface SequencedRequest {
@@ -233,6 +233,35 @@ export async function measureTogether(target: ServerProcess, specs: LoadSpec[]):
   });
 }
 
+/** The target process's figures over a load's slices: seconds-weighted cores, the peak RSS. */
+class SliceProcessStats {
+  seconds = 0;
+  private peakRssMb: number | null = null;
+  private hwmMb: number | null = null;
+  private cpu = 0;
+  private other = 0;
+  private loadGenerator = 0;
+
+  add(stats: PhaseStats, seconds: number): void {
+    this.seconds += seconds;
+    if (stats.peakRssMb !== null) this.peakRssMb = Math.max(this.peakRssMb ?? 0, stats.peakRssMb);
+    this.hwmMb = stats.hwmMb ?? this.hwmMb;
+    this.cpu += (stats.cpuCores ?? 0) * seconds;
+    this.other += (stats.otherCores ?? 0) * seconds;
+    this.loadGenerator += stats.loadGeneratorCores * seconds;
+  }
+
+  fields(): Pick<Measurement, 'peakRssMb' | 'hwmMb' | 'cpuCores' | 'otherCores' | 'loadGeneratorCores'> {
+    return {
+      peakRssMb: this.peakRssMb,
+      hwmMb: this.hwmMb,
+      cpuCores: this.cpu / this.seconds,
+      otherCores: this.other / this.seconds,
+      loadGeneratorCores: this.loadGenerator / this.seconds,
+    };
+  }
+}
+
 /**
  * Loads measured one after another in short slices, round after round (A B C A B C …), each
  * against its own target (one app, or one process per baseline). This machine's speed drifts
@@ -250,17 +279,12 @@ export async function measureInterleaved(loads: Array<{ target: ServerProcess; s
   for (const { target, spec } of loads) if (spec.warmup > 0) await fire(target, spec, spec.warmup).done;
   const acc = loads.map(() => ({
     recorder: new LatencyRecorder(),
-    seconds: 0,
+    process: new SliceProcessStats(),
     ok: 0,
     responses: 0,
     errors: 0,
     timeouts: 0,
     statusCodes: {} as Record<string, number>,
-    peakRssMb: null as number | null,
-    hwmMb: null as number | null,
-    cpu: 0,
-    other: 0,
-    loadGenerator: 0,
   }));
   for (let round = 0; round < rounds; round++) {
     for (const [i, { target, spec }] of loads.entries()) {
@@ -270,9 +294,7 @@ export async function measureInterleaved(loads: Array<{ target: ServerProcess; s
       // A slice opens fresh connections: the latency of its first moments stands for the switch
       // between loads, not for the load, and is left out (its responses still count as throughput).
       const result = await fire(target, spec, spec.duration / rounds, a.recorder, SLICE_SETTLE_S * 1000).done;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const stats = monitor.stop();
-      a.seconds += seconds;
+      a.process.add(monitor.stop(), Number(process.hrtime.bigint() - started) / 1e9);
       for (const [code, { count }] of Object.entries(result.statusCodeStats)) {
         a.statusCodes[code] = (a.statusCodes[code] ?? 0) + count;
         a.responses += count;
@@ -280,19 +302,14 @@ export async function measureInterleaved(loads: Array<{ target: ServerProcess; s
       }
       a.errors += result.errors;
       a.timeouts += result.timeouts;
-      if (stats.peakRssMb !== null) a.peakRssMb = Math.max(a.peakRssMb ?? 0, stats.peakRssMb);
-      a.hwmMb = stats.hwmMb ?? a.hwmMb;
-      a.cpu += (stats.cpuCores ?? 0) * seconds;
-      a.other += (stats.otherCores ?? 0) * seconds;
-      a.loadGenerator += stats.loadGeneratorCores * seconds;
     }
   }
   return loads.map(({ spec }, i) => {
     const a = acc[i];
     return {
       ...loadFields(spec),
-      rps: a.ok / a.seconds,
-      rpsAll: a.responses / a.seconds,
+      rps: a.ok / a.process.seconds,
+      rpsAll: a.responses / a.process.seconds,
       requests: a.responses,
       ...latencyFields(a.recorder),
       byKind: a.recorder.byKind(),
@@ -300,11 +317,7 @@ export async function measureInterleaved(loads: Array<{ target: ServerProcess; s
       errors: a.errors,
       timeouts: a.timeouts,
       statusCodes: a.statusCodes,
-      peakRssMb: a.peakRssMb,
-      hwmMb: a.hwmMb,
-      cpuCores: a.cpu / a.seconds,
-      otherCores: a.other / a.seconds,
-      loadGeneratorCores: a.loadGenerator / a.seconds,
+      ...a.process.fields(),
       interleaved: { rounds, sliceS: spec.duration / rounds },
     };
   });
@@ -350,36 +363,10 @@ async function driveFlow(spec: FlowSpec, seconds: number, recorder?: LatencyReco
  * that of a whole successful flow. Warm-up first (discarded), target process watched as in `measure`.
  */
 export async function measureFlow(target: ServerProcess, spec: FlowSpec): Promise<Measurement> {
-  assertLoopback(target.baseUrl);
-  const drive = (seconds: number, recorder?: LatencyRecorder) => driveFlow(spec, seconds, recorder);
-  if (spec.warmup > 0) await drive(spec.warmup);
-  const recorder = new LatencyRecorder();
-  const monitor = new ProcessMonitor(target.pid);
-  const startedAt = process.hrtime.bigint();
-  const counts = await drive(spec.duration, recorder);
-  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-  const stats = monitor.stop();
-  const total = counts.ok + counts.failed + counts.errors;
-  return {
-    label: spec.label,
-    path: spec.path,
-    method: 'POST',
-    connections: spec.connections,
-    durationS: spec.duration,
-    rps: counts.ok / seconds,
-    rpsAll: total / seconds,
-    requests: total,
-    ...latencyFields(recorder),
-    non2xx: counts.failed,
-    errors: counts.errors,
-    timeouts: 0,
-    statusCodes: {},
-    peakRssMb: stats.peakRssMb,
-    hwmMb: stats.hwmMb,
-    cpuCores: stats.cpuCores,
-    otherCores: stats.otherCores,
-    loadGeneratorCores: stats.loadGeneratorCores,
-  };
+  // One whole phase: the interleaved measurement of one target in one round.
+  const [measured] = await measureFlowInterleaved([{ target, spec }], 1);
+  delete measured.interleaved;
+  return measured;
 }
 
 /**
@@ -390,35 +377,17 @@ export async function measureFlow(target: ServerProcess, spec: FlowSpec): Promis
 export async function measureFlowInterleaved(loads: Array<{ target: ServerProcess; spec: FlowSpec }>, rounds: number): Promise<Measurement[]> {
   for (const { target } of loads) assertLoopback(target.baseUrl);
   for (const { spec } of loads) if (spec.warmup > 0) await driveFlow(spec, spec.warmup);
-  const acc = loads.map(() => ({
-    recorder: new LatencyRecorder(),
-    seconds: 0,
-    ok: 0,
-    failed: 0,
-    errors: 0,
-    peakRssMb: null as number | null,
-    hwmMb: null as number | null,
-    cpu: 0,
-    other: 0,
-    loadGenerator: 0,
-  }));
+  const acc = loads.map(() => ({ recorder: new LatencyRecorder(), process: new SliceProcessStats(), ok: 0, failed: 0, errors: 0 }));
   for (let round = 0; round < rounds; round++) {
     for (const [i, { target, spec }] of loads.entries()) {
       const a = acc[i];
       const monitor = new ProcessMonitor(target.pid);
       const started = process.hrtime.bigint();
       const counts = await driveFlow(spec, spec.duration / rounds, a.recorder);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const stats = monitor.stop();
-      a.seconds += seconds;
+      a.process.add(monitor.stop(), Number(process.hrtime.bigint() - started) / 1e9);
       a.ok += counts.ok;
       a.failed += counts.failed;
       a.errors += counts.errors;
-      if (stats.peakRssMb !== null) a.peakRssMb = Math.max(a.peakRssMb ?? 0, stats.peakRssMb);
-      a.hwmMb = stats.hwmMb ?? a.hwmMb;
-      a.cpu += (stats.cpuCores ?? 0) * seconds;
-      a.other += (stats.otherCores ?? 0) * seconds;
-      a.loadGenerator += stats.loadGeneratorCores * seconds;
     }
   }
   return loads.map(({ spec }, i) => {
@@ -430,19 +399,15 @@ export async function measureFlowInterleaved(loads: Array<{ target: ServerProces
       method: 'POST',
       connections: spec.connections,
       durationS: spec.duration,
-      rps: a.ok / a.seconds,
-      rpsAll: total / a.seconds,
+      rps: a.ok / a.process.seconds,
+      rpsAll: total / a.process.seconds,
       requests: total,
       ...latencyFields(a.recorder),
       non2xx: a.failed,
       errors: a.errors,
       timeouts: 0,
       statusCodes: {},
-      peakRssMb: a.peakRssMb,
-      hwmMb: a.hwmMb,
-      cpuCores: a.cpu / a.seconds,
-      otherCores: a.other / a.seconds,
-      loadGeneratorCores: a.loadGenerator / a.seconds,
+      ...a.process.fields(),
       interleaved: { rounds, sliceS: spec.duration / rounds },
     };
   });
