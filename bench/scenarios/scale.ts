@@ -74,7 +74,10 @@ interface Prepared {
   size: string;
   cost: number;
   app: ServerProcess;
+  /** Whose tokens the validation loads present and whose first audit pages are read: never written by a run. */
   sampled: Sampled[];
+  /** Who logs in and writes in the mix (each run adds their sessions and events): other users. */
+  writers: Sampled[];
   longToken: string;
   deep: { cursors: Array<string | null>; total: number };
   deepAction: { cursors: Array<string | null>; total: number };
@@ -90,20 +93,28 @@ async function prepare(ctx: ScenarioContext, source: SeededSource, label: string
   const [{ hash }] = await db.query<{ hash: string }>(`SELECT password_hash AS hash FROM users WHERE email = ${p(1)}`, [bulkEmail(0)]);
   const cost = Number(/^\$2[aby]\$(\d+)\$/.exec(hash)?.[1] ?? NaN);
 
-  // Users spread evenly over the table (one per connection), one live session each.
+  // Users spread evenly over the table (one per connection), one live session each: readers at a
+  // quarter of each 1/connections of the table, writers at three quarters. A run's logins and
+  // writes add events to the writers only, so the readers' first pages stay as seeded, run after
+  // run on the same database.
   const protector = new DataProtector({ ipEncryptionKey: source.ipKey } as ConstructorParameters<typeof DataProtector>[0]);
   const jwtSecret = randomBytes(30).toString('base64url');
-  const sampled: Sampled[] = [];
-  for (let k = 0; k < connections; k++) {
-    const index = Math.min(userCount - 1, Math.floor(((k + 0.5) * userCount) / connections));
-    const rows = await db.query<{ user_id: string; session_id: string }>(
-      `SELECT u.id AS user_id, s.id AS session_id FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.email = ${p(1)} ORDER BY s.created_at DESC LIMIT 1`,
-      [bulkEmail(index)],
-    );
-    if (!rows.length) throw new Error(`${bulkEmail(index)} has no session in the seeded database`);
-    const { user_id: userId, session_id: sessionId } = rows[0];
-    sampled.push({ index, userId, sessionId, token: accessToken(jwtSecret, userId, sessionId, protector.jtiFor(sessionId)) });
-  }
+  const sample = async (at: number): Promise<Sampled[]> => {
+    const users: Sampled[] = [];
+    for (let k = 0; k < connections; k++) {
+      const index = Math.min(userCount - 1, Math.floor(((k + at) * userCount) / connections));
+      const rows = await db.query<{ user_id: string; session_id: string }>(
+        `SELECT u.id AS user_id, s.id AS session_id FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.email = ${p(1)} ORDER BY s.created_at DESC LIMIT 1`,
+        [bulkEmail(index)],
+      );
+      if (!rows.length) throw new Error(`${bulkEmail(index)} has no session in the seeded database`);
+      const { user_id: userId, session_id: sessionId } = rows[0];
+      users.push({ index, userId, sessionId, token: accessToken(jwtSecret, userId, sessionId, protector.jtiFor(sessionId)) });
+    }
+    return users;
+  };
+  const sampled = await sample(0.25);
+  const writers = await sample(0.75);
   const longLogUser = await db.query<{ user_id: string; session_id: string }>(
     `SELECT u.id AS user_id, s.id AS session_id FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.email = ${p(1)} LIMIT 1`,
     [bulkEmail(0)],
@@ -133,7 +144,7 @@ async function prepare(ctx: ScenarioContext, source: SeededSource, label: string
   };
   const deep = await cursorsOf('');
   const deepAction = await cursorsOf('&action=USER_LOGIN');
-  return { userCount, size: `${sizeName(userCount)} users`, cost, app, sampled, longToken, deep, deepAction };
+  return { userCount, size: `${sizeName(userCount)} users`, cost, app, sampled, writers, longToken, deep, deepAction };
 }
 
 /** 10000 → "10k", 1000000 → "1M", 12345 → "12345". */
@@ -181,7 +192,7 @@ function loadsOf(p: Prepared, connections: number, prefix: string) {
       path: '/api/auth/me',
       connections,
       perConnection: (i) => {
-        const u = p.sampled[i % p.sampled.length];
+        const u = p.writers[i % p.writers.length];
         const auth = bearerHeaders(u.token);
         const checks = validationRequests(u.token);
         const requests: SequencedRequest[] = Array.from({ length: 45 }, (_, k) => checks[k % checks.length]);
@@ -204,7 +215,7 @@ function loadsOf(p: Prepared, connections: number, prefix: string) {
 
 /** Logins as whole flows (as the login scenario counts them): each worker a seeded user of its own. */
 function loginFlow(ctx: ScenarioContext, p: Prepared, label: string): Omit<FlowSpec, 'duration' | 'warmup'> {
-  const emails = Array.from({ length: ctx.options.loginConnections }, (_, i) => bulkEmail(p.sampled[(i + 7) % p.sampled.length].index));
+  const emails = Array.from({ length: ctx.options.loginConnections }, (_, i) => bulkEmail(p.writers[(i + 7) % p.writers.length].index));
   return { label, path: '/api/auth/login', connections: ctx.options.loginConnections, step: loginStep(p.app, emails, BULK_PASSWORD) };
 }
 
@@ -258,7 +269,7 @@ function rowsOf(r: SizeResults, healthLabel: string): Row[] {
 function notesOf(p: Prepared, r: SizeResults, prefix: string, loginConnections: number): string[] {
   const { sampled, deep, deepAction } = p;
   return [
-    `${prefix}${p.userCount} seeded users; tokens of ${sampled.length} users spread over the table (bulk-user-${sampled[0].index} … bulk-user-${sampled[sampled.length - 1].index})`,
+    `${prefix}${p.userCount} seeded users; tokens of ${sampled.length} users spread over the table (bulk-user-${sampled[0].index} … bulk-user-${sampled[sampled.length - 1].index}); the mix and the logins write as ${p.writers.length} others (bulk-user-${p.writers[0].index} … bulk-user-${p.writers[p.writers.length - 1].index})`,
     `${prefix}long log: ${deep.total} events, ${deep.cursors.length} pages of 50 (each connection on one depth); USER_LOGIN only: ${deepAction.total} events, ${deepAction.cursors.length} pages`,
     `${prefix}logins: ${loginConnections} connections, bcrypt cost ${p.cost} (the seed's hash)`,
     ...kindsOf(r.mixed),
