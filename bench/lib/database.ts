@@ -64,9 +64,20 @@ export interface SeededDatabase {
   close(): Promise<void>;
 }
 
+/** The file a `sqlite:` URL names (`sqlite:///abs` and `sqlite:/abs` alike). */
+function sqliteFileOf(url: string): string {
+  return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+}
+
+/** The app's database settings for a seeded database: what `openSeeded` reads is what the app then uses. */
+export function seededEnv(url: string, schema: string | undefined): Record<string, string> {
+  if (url.startsWith('sqlite:')) return { DATABASE_URL: `sqlite:${sqliteFileOf(url)}` };
+  return { DATABASE_URL: url, ...(schema ? { DATABASE_SCHEMA: schema } : {}) };
+}
+
 export async function openSeeded(url: string, schema: string | undefined): Promise<SeededDatabase> {
   if (url.startsWith('sqlite:')) {
-    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    const file = sqliteFileOf(url);
     if (!existsSync(file)) throw new Error(`--seeded ${url}: no such file (npm run seed:bulk -- --users N --database-url ${url})`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Database = require('better-sqlite3') as new (f: string, o: { readonly: boolean }) => {
@@ -76,7 +87,7 @@ export async function openSeeded(url: string, schema: string | undefined): Promi
     const db = new Database(file, { readonly: true });
     return {
       kind: 'sqlite',
-      env: { DATABASE_URL: `sqlite:${file}` },
+      env: seededEnv(url, schema),
       query: async <T>(sql: string, params: unknown[] = []) => db.prepare(sql).all(...params) as T[],
       close: async () => db.close(),
     };
@@ -90,7 +101,7 @@ export async function openSeeded(url: string, schema: string | undefined): Promi
   const close = onCleanup(() => client.end());
   return {
     kind: 'postgres',
-    env: { DATABASE_URL: url, ...(schema ? { DATABASE_SCHEMA: schema } : {}) },
+    env: seededEnv(url, schema),
     query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
     close: async () => {
       close();

@@ -47,6 +47,11 @@ export interface BenchOptions {
   help: boolean;
 }
 
+/** The kind of database a --seeded URL names, or null for neither. */
+function seededKind(url: string): 'sqlite' | 'postgres' | null {
+  return url.startsWith('sqlite:') ? 'sqlite' : /^postgres(ql)?:\/\//.test(url) ? 'postgres' : null;
+}
+
 /** A database filled by `npm run seed:bulk`, and the IP_ENCRYPTION_KEY it was seeded with. */
 export interface SeededSource {
   url: string;
@@ -136,10 +141,10 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
   });
   let seeded: BenchOptions['seeded'];
   if (values.seeded !== undefined) {
-    if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(values.seeded)) throw new Error('--seeded must be sqlite:<file> or a postgres:// URL');
+    const kind = seededKind(values.seeded);
+    if (!kind) throw new Error('--seeded must be sqlite:<file> or a postgres:// URL');
     const ipKey = values['seed-ip-key'] ?? process.env.IP_ENCRYPTION_KEY;
     if (!ipKey) throw new Error('--seeded needs the IP_ENCRYPTION_KEY the database was seeded with (--seed-ip-key or IP_ENCRYPTION_KEY)');
-    const kind = values.seeded.startsWith('sqlite:') ? 'sqlite' : 'postgres';
     if (values.db !== undefined && values.db !== kind) throw new Error(`--db ${values.db} does not match --seeded (${kind})`);
     values.db = kind;
     seeded = { url: values.seeded, schema: values['seeded-schema'], ipKey };
@@ -148,8 +153,7 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
   }
   let seededSmall: BenchOptions['seededSmall'];
   if (values['seeded-small'] !== undefined) {
-    const kind = values['seeded-small'].startsWith('sqlite:') ? 'sqlite' : /^postgres(ql)?:\/\//.test(values['seeded-small']) ? 'postgres' : null;
-    if (kind !== values.db) throw new Error(`--seeded-small must be a database of the same kind as --seeded (${values.db})`);
+    if (seededKind(values['seeded-small']) !== values.db) throw new Error(`--seeded-small must be a database of the same kind as --seeded (${values.db})`);
     seededSmall = { url: values['seeded-small'], schema: values['seeded-small-schema'], ipKey: seeded!.ipKey };
     if (seededSmall.url === seeded!.url && seededSmall.schema === seeded!.schema) throw new Error('--seeded-small names the same database as --seeded');
   } else if (values['seeded-small-schema'] !== undefined) {

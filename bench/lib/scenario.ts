@@ -5,7 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { freshDatabase, openSeeded, type SeededDatabase } from './database';
+import { freshDatabase, openSeeded, seededEnv, type SeededDatabase } from './database';
 import { measure, measureFlow, measureFlowInterleaved, measureInterleaved, measureTogether, type FlowSpec, type LoadSpec, type Measurement } from './load';
 import type { BenchOptions, SeededSource } from './options';
 import { machineBusySeconds, onCleanup, runnerCpuSeconds, sampleProcess, startScriptNodeFlags, startServer, type ServerProcess } from './processes';
@@ -178,8 +178,7 @@ export class ScenarioContext {
   async startApp(app: AppOptions): Promise<ServerProcess> {
     let db: { env: Record<string, string> };
     if (app.seeded) {
-      const seeded = await this.seededDb(app.seeded);
-      db = { env: { ...seeded.env, IP_ENCRYPTION_KEY: app.seeded.ipKey } };
+      db = { env: { ...seededEnv(app.seeded.url, app.seeded.schema), IP_ENCRYPTION_KEY: app.seeded.ipKey } };
     } else {
       const fresh = await freshDatabase(this.options.db, this.options.databaseUrl, app.label);
       this.stops.push(() => fresh.dispose());
@@ -217,9 +216,8 @@ export class ScenarioContext {
 
   private readonly seededOpen = new Map<SeededSource, SeededDatabase>();
 
-  /** A seeded database, by default --seeded (read access for setup; throws without one). */
-  async seededDb(source: SeededSource | undefined = this.options.seeded): Promise<SeededDatabase> {
-    if (!source) throw new Error('this needs --seeded <url> (a database filled by npm run seed:bulk)');
+  /** A seeded database (--seeded, --seeded-small), opened once for the setup's reads. */
+  async seededDb(source: SeededSource): Promise<SeededDatabase> {
     let db = this.seededOpen.get(source);
     if (!db) {
       db = await openSeeded(source.url, source.schema);
@@ -233,8 +231,8 @@ export class ScenarioContext {
    * Done with the setup reads: before the app starts on a seeded SQLite file, which the app
    * then holds (SQLITE_LOCKING=exclusive; an open connection would keep it from starting).
    */
-  async closeSeededDb(source: SeededSource | undefined = this.options.seeded): Promise<void> {
-    const db = source && this.seededOpen.get(source);
+  async closeSeededDb(source: SeededSource): Promise<void> {
+    const db = this.seededOpen.get(source);
     if (!db) return;
     this.seededOpen.delete(source);
     await db.close();
