@@ -1,0 +1,82 @@
+import { AuditLog } from '../src/audit/entities/audit-log.entity';
+import { DataProtector } from '../src/common/crypto/data-protector';
+import { bearer, givenUser, GivenUser } from './support/given';
+import { createTestApp, dropSchema, TestApp } from './support/test-app';
+
+/**
+ * GET /api/audit answers each event's data as stored, except that a top-level string `ip`
+ * (sealed at rest) is answered opened: not a nested one, not one of another type, and one that
+ * does not open is null. Data that is null answers {}. SQLite by default, PostgreSQL with
+ * TEST_DATABASE_URL (jsonb keeps its own key order; the comparison is by value).
+ */
+describe('GET /api/audit: each event answers its data as stored, its IP opened', () => {
+  let t: TestApp;
+  let user: GivenUser;
+  let sealed: string;
+
+  /** Data as stored, and what the owner must read back. */
+  const cases: Array<{ name: string; stored: () => Record<string, unknown> | null; read: Record<string, unknown> }> = [
+    { name: 'an IP and more', stored: () => ({ ip: sealed, twoFactorUsed: false }), read: { ip: '203.0.113.9', twoFactorUsed: false } },
+    { name: 'an IP alone', stored: () => ({ ip: sealed }), read: { ip: '203.0.113.9' } },
+    { name: 'an IP that does not open', stored: () => ({ ip: 'v1:AAAA', sessionId: 'x' }), read: { ip: null, sessionId: 'x' } },
+    { name: 'an IP that is not a string', stored: () => ({ ip: 42 }), read: { ip: 42 } },
+    { name: 'an IP that is null', stored: () => ({ ip: null, reason: 'none' }), read: { ip: null, reason: 'none' } },
+    { name: 'an ip only inside a nested object', stored: () => ({ old: { ip: 'v1:nested-never-opened' } }), read: { old: { ip: 'v1:nested-never-opened' } } },
+    { name: 'no data', stored: () => null, read: {} },
+    { name: 'an empty object', stored: () => ({}), read: {} },
+    {
+      name: 'text that JSON must escape',
+      stored: () => ({ ip: sealed, note: 'quote " backslash \\ newline \n tab \t é 漢字 😀 </script>', list: [1, 'two', { three: 3 }], n: -1.5e-7 }),
+      read: { ip: '203.0.113.9', note: 'quote " backslash \\ newline \n tab \t é 漢字 😀 </script>', list: [1, 'two', { three: 3 }], n: -1.5e-7 },
+    },
+    { name: 'a key "ip" in a string value', stored: () => ({ text: '{"ip": "x"}' }), read: { text: '{"ip": "x"}' } },
+  ];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    user = await givenUser(t);
+    sealed = t.app.get(DataProtector).seal('203.0.113.9');
+    const logs = t.dataSource.getRepository(AuditLog);
+    for (const c of cases) {
+      t.clock.advance(1000);
+      await logs.insert(logs.create({ userId: user.id, actorId: user.id, action: 'USER_UPDATE', data: c.stored() as Record<string, unknown>, createdAt: t.clock.now() }));
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+    await dropSchema();
+  });
+
+  it('answers every case as stored, only a top-level string ip opened, in a JSON body', async () => {
+    const res = await t.http().get('/api/audit?action=USER_UPDATE&limit=50').set(bearer(user.token));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+    const body = JSON.parse(res.text) as { logs: Array<{ data: unknown; action: string; id: string; createdAt: string }>; total: number; limit: number; offset: number; nextCursor: null };
+    expect(body).toMatchObject({ total: cases.length, limit: 50, offset: 0, nextCursor: null });
+    // newest first: the last case first
+    expect(body.logs.map((l) => l.data)).toEqual([...cases].reverse().map((c) => c.read));
+    for (const log of body.logs) {
+      expect(Object.keys(log)).toEqual(['id', 'action', 'data', 'createdAt']);
+      expect(log.action).toBe('USER_UPDATE');
+      expect(log.createdAt).toBe(new Date(log.createdAt).toISOString());
+    }
+  });
+
+  it('pages by cursor through the same events, each page the same JSON shape', async () => {
+    const seen: unknown[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < cases.length; i++) {
+      const res = await t
+        .http()
+        .get(`/api/audit?action=USER_UPDATE&limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(bearer(user.token));
+      expect(res.status).toBe(200);
+      seen.push(...(res.body.logs as Array<{ data: unknown }>).map((l) => l.data));
+      cursor = res.body.nextCursor as string | null;
+      if (!cursor) break;
+    }
+    expect(cursor).toBeNull();
+    expect(seen).toEqual([...cases].reverse().map((c) => c.read));
+  });
+});
