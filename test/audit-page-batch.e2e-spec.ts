@@ -18,6 +18,8 @@ describe('Audit pages at once: each answers for its own caller and query', () =>
   let t: TestApp;
   let users: GivenUser[];
   let service: AuditQueryService;
+  /** A page as its caller gets it: the service answers JSON text (JsonText). */
+  const page = async (userId: string, query: AuditQueryDto): Promise<AuditPageDto> => JSON.parse((await service.list(userId, query)).text) as AuditPageDto;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -44,8 +46,8 @@ describe('Audit pages at once: each answers for its own caller and query', () =>
   async function queries(): Promise<Array<[string, AuditQueryDto]>> {
     const list: Array<[string, AuditQueryDto]> = [];
     for (const u of users) {
-      const first = await service.list(u.id, { limit: 3 });
-      const firstAction = await service.list(u.id, { limit: 2, action: 'USER_LOGIN' });
+      const first = await page(u.id, { limit: 3 });
+      const firstAction = await page(u.id, { limit: 2, action: 'USER_LOGIN' });
       list.push(
         [u.id, {}],
         [u.id, { limit: 3 }],
@@ -64,9 +66,9 @@ describe('Audit pages at once: each answers for its own caller and query', () =>
   it('pages started together equal the same pages read one by one', async () => {
     const list = await queries();
     const alone: AuditPageDto[] = [];
-    for (const [userId, query] of list) alone.push(await service.list(userId, query));
+    for (const [userId, query] of list) alone.push(await page(userId, query));
     // In reverse order, all at once: a page's place in its batch must not matter.
-    const together = (await Promise.all([...list].reverse().map(([userId, query]) => service.list(userId, query)))).reverse();
+    const together = (await Promise.all([...list].reverse().map(([userId, query]) => page(userId, query)))).reverse();
     expect(together).toEqual(alone);
     // and they are the pages they should be
     expect(alone[0]).toMatchObject({ total: 9, limit: 50, offset: 0, nextCursor: null });
@@ -77,7 +79,7 @@ describe('Audit pages at once: each answers for its own caller and query', () =>
     expect(alone[4].total).toBe(3);
     expect(new Set(alone.slice(0, 9).flatMap((p) => p.logs.map((l) => (l.data as { user?: number }).user ?? 'own')))).toEqual(new Set([0, 'own']));
     // the second user's page by cursor continues its own first page, with none of its events
-    const firstOfSecond = await service.list(users[1].id, { limit: 3 });
+    const firstOfSecond = await page(users[1].id, { limit: 3 });
     const byCursor = alone[9 + 7];
     expect(byCursor.logs[0].createdAt < firstOfSecond.logs[2].createdAt).toBe(true);
     expect(byCursor.total).toBe(14);

@@ -5,7 +5,9 @@ import { DataSource } from 'typeorm';
 import { DataProtector } from '../common/crypto/data-protector';
 import { HotQuery } from '../database/hot-query';
 import { columnReader, isoTimestampReader } from '../database/raw-entity';
-import type { AuditLogDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto';
+import { JsonText } from '../common/json-text';
+import { AUDIT_ACTIONS } from './audit-actions';
+import type { AuditQueryDto } from './dto/audit-query.dto';
 import { AuditLog } from './entities/audit-log.entity';
 
 const DEFAULT_LIMIT = 50;
@@ -36,8 +38,9 @@ interface PageRows {
  * Its statements (with or without `action`, by offset or by cursor) are built once and
  * prepared (HotQuery), like the token-validation reads: building TypeORM query builders and
  * hydrating full entities was most of a page's cost. The rows are read as arrays straight into
- * the answer's shape, createdAt from the database's text to ISO without a Date
- * (isoTimestampReader). The total is read from `audit_log_totals` (AuditLogTotal), so a page
+ * the answer's JSON text (JsonText), createdAt from the database's text to ISO without a Date
+ * (isoTimestampReader), and on PostgreSQL each event's data from jsonb's own text without
+ * parsing it unless it has an IP to open (eventDataJson). The total is read from `audit_log_totals` (AuditLogTotal), so a page
  * costs the same whatever the log's length. On PostgreSQL the pages of one event-loop turn are
  * read together, one statement per variant (auditPageBatchSql); SQLite has a statement per page.
  */
@@ -47,6 +50,8 @@ export class AuditQueryService {
   private readonly readCreatedAt: (raw: unknown) => string;
   /** The page's rows and total, by the database's own reader (chosen once). */
   private readonly readPage: (variant: Variant, read: PageRead) => Promise<PageRows>;
+  /** PostgreSQL: ids are uuids and each event's data comes as jsonb's text (eventDataJson). */
+  private readonly jsonTexts: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -56,10 +61,12 @@ export class AuditQueryService {
     const createdAtColumn = metadata.findColumnWithPropertyName('createdAt')!;
     this.readData = columnReader(dataSource, metadata.findColumnWithPropertyName('data')!);
     this.readCreatedAt = isoTimestampReader(dataSource, createdAtColumn);
-    this.readPage = dataSource.options.type === 'postgres' ? batchedPages(dataSource) : sqlitePages(dataSource, createdAtColumn);
+    this.jsonTexts = dataSource.options.type === 'postgres';
+    this.readPage = this.jsonTexts ? batchedPages(dataSource) : sqlitePages(dataSource, createdAtColumn);
   }
 
-  async list(userId: string, query: AuditQueryDto): Promise<AuditPageDto> {
+  /** The page as the JSON text of an AuditPageDto (see JsonText, and eventDataJson for its data). */
+  async list(userId: string, query: AuditQueryDto): Promise<JsonText> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const offset = query.cursor ? 0 : (query.offset ?? 0);
     const after = query.cursor ? decodeCursor(query.cursor) : null;
@@ -73,34 +80,71 @@ export class AuditQueryService {
     // The events of one session share its sealed IP (SessionService.sealedIp): each distinct
     // ciphertext is opened once per page. Nothing outlives the request.
     const opened = new Map<string, string | null>();
-    const logs = new Array<AuditLogDto>(count);
-    for (let i = 0; i < count; i++) {
-      const at = order ? order[i] : i;
-      const row = rows[at];
-      logs[i] = {
-        id: row[ID] as string,
-        action: row[ACTION] as string,
-        data: this.readable(this.readData(row[DATA]) as Record<string, unknown> | null, opened),
-        createdAt: createdAt[at],
-      };
-    }
-    const last = logs[count - 1];
-    return { logs, total, limit, offset, nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null };
-  }
-
-  /** IPs are stored sealed; the owner sees them decrypted (in the row's own parsed data). */
-  private readable(data: Record<string, unknown> | null, opened: Map<string, string | null>): Record<string, unknown> {
-    if (!data) return {};
-    if (typeof data.ip === 'string') {
-      let ip = opened.get(data.ip);
+    const open = (sealed: string): string | null => {
+      let ip = opened.get(sealed);
       if (ip === undefined) {
-        ip = this.protector.open(data.ip);
-        opened.set(data.ip, ip);
+        ip = this.protector.open(sealed);
+        opened.set(sealed, ip);
       }
-      data.ip = ip;
+      return ip;
+    };
+    let logs = '';
+    let last = -1;
+    for (let i = 0; i < count; i++) {
+      last = order ? order[i] : i;
+      const row = rows[last];
+      const id = this.jsonTexts ? `"${row[ID] as string}"` : JSON.stringify(row[ID]);
+      const action = ACTION_JSON.get(row[ACTION] as string) ?? JSON.stringify(row[ACTION]);
+      const data = this.jsonTexts ? eventDataJson(row[DATA] as string | null, open) : JSON.stringify(readable(this.readData(row[DATA]), open));
+      logs += `${i ? ',' : ''}{"id":${id},"action":${action},"data":${data},"createdAt":"${createdAt[last]}"}`;
     }
-    return data;
+    const nextCursor = more && last >= 0 ? `"${encodeCursor(createdAt[last], rows[last][ID] as string)}"` : 'null';
+    return new JsonText(`{"logs":[${logs}],"total":${total},"limit":${limit},"offset":${offset},"nextCursor":${nextCursor}}`);
   }
+}
+
+/** Each known action as its JSON string. */
+const ACTION_JSON: ReadonlyMap<string, string> = new Map(AUDIT_ACTIONS.map((action) => [action, JSON.stringify(action)]));
+
+/**
+ * IPs are stored sealed; the owner sees them decrypted: a top-level string `ip` is opened
+ * (null if it does not open), everything else is answered as stored; no data is `{}`.
+ */
+export function readable(data: unknown, open: (sealed: string) => string | null): unknown {
+  if (!data) return {};
+  const record = data as Record<string, unknown>;
+  if (typeof record.ip === 'string') record.ip = open(record.ip);
+  return data;
+}
+
+/** Where a top-level string ip's ciphertext starts in jsonb's text, when it is the first key. */
+const IP_FIRST = '{"ip": "';
+
+/**
+ * PostgreSQL: an event's data, jsonb as PostgreSQL writes it as text, to the JSON readable()
+ * answers, without parsing it where the text shows there is nothing to open.
+ * - No top-level key can be `ip` when the text has no `"ip"` anywhere (jsonb writes every key
+ *   in full, and never escapes i or p): the text is already the answer.
+ * - jsonb writes keys shortest first, so a top-level `ip` comes first unless a key of one
+ *   character or none is there. When the text starts with `{"ip": "` and the string runs to the
+ *   next quote without a backslash, that string is the ciphertext, whole (a sealed value is
+ *   base64url); the answer is the opened IP followed by the rest of the text.
+ * - Anything else (an `ip` elsewhere or nested, escapes, data that is not an object) goes
+ *   through JSON.parse and readable(), as every event did before.
+ * jsonb's text is always valid JSON with unique keys, which is what makes it safe to answer it
+ * as it is; its spaces after `:` and `,` stay (JSON whitespace).
+ */
+export function eventDataJson(text: string | null, open: (sealed: string) => string | null): string {
+  if (text === null) return '{}';
+  if (text.charCodeAt(0) === 123 /* { */) {
+    if (!text.includes('"ip"')) return text;
+    if (text.startsWith(IP_FIRST)) {
+      const end = text.indexOf('"', IP_FIRST.length);
+      const sealed = text.slice(IP_FIRST.length, end);
+      if (end > 0 && !sealed.includes('\\')) return `{"ip":${JSON.stringify(open(sealed))}${text.slice(end + 1)}`;
+    }
+  }
+  return JSON.stringify(readable(JSON.parse(text), open));
 }
 
 /**
@@ -228,7 +272,7 @@ export function auditPageBatchSql(withAction: boolean, byCursor: boolean): strin
     `WITH q AS MATERIALIZED (SELECT q.*, ${auditTotalSql('q.u', withAction ? 'q.act' : null)} AS total ` +
     `FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS q(${columns.join(', ')})) ` +
     `SELECT p.id, p.action, p.data, p.created_at, q.total, q.n FROM q ` +
-    `LEFT JOIN LATERAL (SELECT a.id, a.action, a.data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
+    `LEFT JOIN LATERAL (SELECT a.id, a.action, a.data::text AS data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
     `ORDER BY a.created_at DESC, a.id DESC LIMIT q.take OFFSET q.skip) p ON true`
   );
 }

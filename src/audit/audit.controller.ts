@@ -3,6 +3,7 @@ import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOkRespon
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import type { User } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
+import type { JsonText } from '../common/json-text';
 import { AuditQueryService } from './audit-query.service';
 import { AuditPageDto, AuditQueryDto } from './dto/audit-query.dto';
 
@@ -18,7 +19,7 @@ export class AuditController {
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad limit, offset, action or cursor' })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Account is banned / disabled' })
-  list(@CurrentUser() user: User, @Query() query: AuditQueryDto): Promise<AuditPageDto> {
+  list(@CurrentUser() user: User, @Query() query: AuditQueryDto): Promise<JsonText> {
     return this.query.list(user.id, query);
   }
 }

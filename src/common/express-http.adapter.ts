@@ -2,6 +2,7 @@ import { type NestApplicationOptions, StreamableFile } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Express, Response } from 'express';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { JsonText } from './json-text';
 
 /** The one Content-Type of every JSON answer, as Express's res.json() ends up writing it. */
 const JSON_UTF8 = 'application/json; charset=utf-8';
@@ -27,8 +28,14 @@ export class ExpressHttpAdapter extends ExpressAdapter {
    * UTF-8 length before encoding it again to write it (bench/README.md, "tenth pass").
    * res.send() still sets Content-Length and handles HEAD, 204 and 304. Everything else
    * (files, errors, no body, a Content-Type the handler chose) goes to Nest's own reply().
+   * A JsonText is already JSON: its text is sent as it is.
    */
   override reply(response: Response, body: unknown, statusCode?: number): unknown {
+    if (body instanceof JsonText && response.getHeader('Content-Type') === undefined) {
+      if (statusCode) response.status(statusCode);
+      response.setHeader('Content-Type', JSON_UTF8);
+      return response.send(Buffer.from(body.text));
+    }
     if (typeof body !== 'object' || body === null || body instanceof StreamableFile || body instanceof Error || ArrayBuffer.isView(body) || response.getHeader('Content-Type') !== undefined) {
       return super.reply(response, body, statusCode);
     }
