@@ -94,6 +94,24 @@ describe('pgTimestamptz', () => {
     );
   });
 
+  it('agrees with node-postgres on every date of that form, a day its month does not have included (pgTimestamptzIso)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          year: fc.oneof(fc.integer({ min: 1000, max: 9999 }), fc.constantFrom(1600, 1900, 2000, 2024, 2026, 2100)),
+          month: fc.integer({ min: 1, max: 12 }),
+          day: fc.oneof(fc.integer({ min: 1, max: 31 }), fc.integer({ min: 28, max: 31 })),
+          fraction: fc.constantFrom('', '.1', '.12', '.123', '.1234', '.123456', '.999'),
+        }),
+        ({ year, month, day, fraction }) => {
+          const raw = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)} 23:59:59${fraction}+00`;
+          expect(pgTimestamptzIso(raw)).toBe(nodePostgresTimestamp(raw).toISOString());
+        },
+      ),
+      { seed: 20261206, numRuns: 5000 },
+    );
+  });
+
   it('reads the forms a session row really has', () => {
     for (const raw of ['2026-12-02 21:40:00+00', '2026-12-02 21:40:00.1+00', '2026-12-02 21:40:00.123456+00', '2026-12-02 23:10:00.5+01:30', '2026-12-01 20:40:00.999-01']) {
       expect(pgTimestamptz(raw)?.getTime()).toBe(nodePostgresTimestamp(raw).getTime());

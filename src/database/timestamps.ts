@@ -11,6 +11,21 @@ const digits = (s: string, from: number, to: number): number => {
   return n;
 };
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether the text's date (YYYY-MM-DD at its start, month 01–12) is a day of its month: only
+ * then can it be rearranged into ISO form; an impossible one (02-30) rolls over in a Date.
+ */
+const isCalendarDay = (raw: string): boolean => {
+  const month = digits(raw, 5, 7);
+  const day = digits(raw, 8, 10);
+  if (day <= 28) return true;
+  if (month !== 2) return day <= MONTH_DAYS[month - 1];
+  const year = digits(raw, 0, 4);
+  return day === 29 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+};
+
 /** The form TypeORM writes SQLite timestamps in (UTC), with every field in its range and a year from 1000 on. */
 const SQLITE_TIMESTAMP = /^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}$/;
 
@@ -58,26 +73,28 @@ export function pgTimestamptz(raw: string): Date | null {
 /**
  * A SQLite timestamp in TypeORM's own form as `toISOString()` writes the instant
  * ("2026-12-02 10:27:56.695" is "2026-12-02T10:27:56.695Z"), by rearranging the text: the
- * audit page answers fifty of them. Days past the 28th go through sqliteTimestamp, which rolls
- * an impossible date over as TypeORM does; null for any other form.
+ * audit page answers fifty of them. A date its month does not have goes through sqliteTimestamp,
+ * which rolls it over as TypeORM does; null for any other form.
  */
 export function sqliteTimestampIso(raw: string): string | null {
   if (!SQLITE_TIMESTAMP.test(raw)) return null;
-  if (digits(raw, 8, 10) > 28) return sqliteTimestamp(raw)!.toISOString();
+  if (!isCalendarDay(raw)) return sqliteTimestamp(raw)!.toISOString();
   return `${raw.slice(0, 10)}T${raw.slice(11)}Z`;
 }
 
 /**
  * A PostgreSQL timestamptz as `toISOString()` writes the instant, by rearranging the text
  * when PostgreSQL wrote it in UTC ("2026-12-02 21:40:00.12+00" is "2026-12-02T21:40:00.120Z",
- * the fraction cut to milliseconds as node-postgres cuts it); any other offset, and days past
- * the 28th, through pgTimestamptz. Null for any form pgTimestamptz does not take.
+ * the fraction cut to milliseconds as node-postgres cuts it); any other offset, and a date its
+ * month does not have, through pgTimestamptz. Null for any form pgTimestamptz does not take.
  */
 export function pgTimestamptzIso(raw: string): string | null {
   if (!PG_TIMESTAMPTZ.test(raw)) return null;
-  if (!raw.endsWith('+00') || digits(raw, 8, 10) > 28) return pgTimestamptz(raw)!.toISOString();
-  // The fraction, if any, runs from 20 (after the ".") to the offset.
+  if (!raw.endsWith('+00') || !isCalendarDay(raw)) return pgTimestamptz(raw)!.toISOString();
+  // The fraction, if any, runs from 20 (after the ".") to the offset; the service writes
+  // milliseconds, so it is most often three digits: the text up to them is the ISO form's.
   const end = raw.length - 3;
+  if (end === 23) return `${raw.slice(0, 10)}T${raw.slice(11, 23)}Z`;
   const ms = end > 19 ? `${raw.slice(20, Math.min(end, 23))}00`.slice(0, 3) : '000';
   return `${raw.slice(0, 10)}T${raw.slice(11, 19)}.${ms}Z`;
 }
