@@ -23,10 +23,23 @@ const CLEANUP_BATCH = 500;
 /** At most this many token checks share one PostgreSQL statement. */
 const LIVE_BATCH_MAX = 64;
 
-/** What a live token names: its session, the session's user, and the user's entitlements, read together. */
-export interface LiveSession {
-  session: Session & { user: User };
-  entitlements: EntitlementDto[];
+/**
+ * What a live token names: its session, the session's user, and the user's entitlements, read
+ * together. The entitlements come as the JSON text the user row keeps and are parsed the first
+ * time they are asked for: most routes (an audit page, a profile change) never ask.
+ */
+export class LiveSession {
+  private parsed?: EntitlementDto[];
+
+  constructor(
+    readonly session: Session & { user: User },
+    private readonly entitlementsJson: unknown,
+  ) {}
+
+  get entitlements(): EntitlementDto[] {
+    this.parsed ??= typeof this.entitlementsJson === 'string' ? (JSON.parse(this.entitlementsJson) as EntitlementDto[]) : [];
+    return this.parsed;
+  }
 }
 
 export interface IssuedSession {
@@ -57,13 +70,8 @@ export class SessionService {
     const entitlementsJson = dataSource.driver.escape(dataSource.getMetadata(User).findColumnWithPropertyName('entitlementsJson')!.databaseName);
     const select = `SELECT ${session.select}, ${user.select}, u.${entitlementsJson} FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE `;
     // Read as an array: the session's columns, the user's, then the entitlements.
-    const read = (row: readonly unknown[]): LiveSession => {
-      const entitlements = row[session.width + user.width];
-      return {
-        session: Object.assign(session.readAt(row, 0), { user: user.readAt(row, session.width) }),
-        entitlements: typeof entitlements === 'string' ? (JSON.parse(entitlements) as EntitlementDto[]) : [],
-      };
-    };
+    const read = (row: readonly unknown[]): LiveSession =>
+      new LiveSession(Object.assign(session.readAt(row, 0), { user: user.readAt(row, session.width) }), row[session.width + user.width]);
     this.liveLookup = { query: new HotQuery(dataSource, 'nullpass_session_live', `${select}s.id = ${postgres ? '$1' : '?'}`), read };
 
     // Most of a token check's database cost is the statement's fixed cost (on PostgreSQL the

@@ -13,5 +13,5 @@ export const CurrentSession = createParamDecorator(
 
 /** The user's entitlements, read with the session by the JWT guard (no second query). */
 export const CurrentEntitlements = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<AuthenticatedRequest>().entitlements,
+  (_data: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<AuthenticatedRequest>().live?.entitlements,
 );

@@ -40,7 +40,7 @@ export class JwtAuthGuard implements CanActivate {
     if (this.sessions.touchDue(session)) await this.sessions.touch(session);
     req.user = session.user;
     req.session = session;
-    req.entitlements = live.entitlements;
+    req.live = live;
 
     const restriction = restrictionOf(session.user, this.clock.nowMs());
     if (restriction && !this.reflector.getAllAndOverride<boolean>(ALLOW_RESTRICTED_KEY, targets)) {
