@@ -7,7 +7,7 @@ import { HotQuery } from '../database/hot-query';
 import { columnReader, isoTimestampReader } from '../database/raw-entity';
 import { JsonText } from '../common/json-text';
 import { AUDIT_ACTIONS } from './audit-actions';
-import type { AuditQueryDto } from './dto/audit-query.dto';
+import type { AuditLogDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditLog } from './entities/audit-log.entity';
 
 const DEFAULT_LIMIT = 50;
@@ -50,7 +50,7 @@ export class AuditQueryService {
   private readonly readCreatedAt: (raw: unknown) => string;
   /** The page's rows and total, by the database's own reader (chosen once). */
   private readonly readPage: (variant: Variant, read: PageRead) => Promise<PageRows>;
-  /** PostgreSQL: ids are uuids and each event's data comes as jsonb's text (eventDataJson). */
+  /** PostgreSQL: the page is written from the rows' text, each event's data as jsonb's (eventDataJson). */
   private readonly jsonTexts: boolean;
 
   constructor(
@@ -88,18 +88,28 @@ export class AuditQueryService {
       }
       return ip;
     };
-    let logs = '';
-    let last = -1;
-    for (let i = 0; i < count; i++) {
-      last = order ? order[i] : i;
-      const row = rows[last];
-      const id = this.jsonTexts ? `"${row[ID] as string}"` : JSON.stringify(row[ID]);
-      const action = ACTION_JSON.get(row[ACTION] as string) ?? JSON.stringify(row[ACTION]);
-      const data = this.jsonTexts ? eventDataJson(row[DATA] as string | null, open) : JSON.stringify(readable(this.readData(row[DATA]), open));
-      logs += `${i ? ',' : ''}{"id":${id},"action":${action},"data":${data},"createdAt":"${createdAt[last]}"}`;
+    const last = count ? (order ? order[count - 1] : count - 1) : -1;
+    const nextCursor = more && last >= 0 ? encodeCursor(createdAt[last], rows[last][ID] as string) : null;
+    if (!this.jsonTexts) {
+      // SQLite: its text is whatever simple-json wrote, so each event is parsed, and the page is
+      // written once (one JSON.stringify of the page costs less than one per event).
+      const logs = new Array<AuditLogDto>(count);
+      for (let i = 0; i < count; i++) {
+        const at = order ? order[i] : i;
+        const row = rows[at];
+        logs[i] = { id: row[ID] as string, action: row[ACTION] as string, data: readable(this.readData(row[DATA]), open) as Record<string, unknown>, createdAt: createdAt[at] };
+      }
+      return new JsonText(JSON.stringify({ logs, total, limit, offset, nextCursor } satisfies AuditPageDto));
     }
-    const nextCursor = more && last >= 0 ? `"${encodeCursor(createdAt[last], rows[last][ID] as string)}"` : 'null';
-    return new JsonText(`{"logs":[${logs}],"total":${total},"limit":${limit},"offset":${offset},"nextCursor":${nextCursor}}`);
+    // PostgreSQL: ids are uuids (no escapes), times are ISO, and each event's data is jsonb's text.
+    let logs = '';
+    for (let i = 0; i < count; i++) {
+      const at = order ? order[i] : i;
+      const row = rows[at];
+      const action = ACTION_JSON.get(row[ACTION] as string) ?? JSON.stringify(row[ACTION]);
+      logs += `${i ? ',' : ''}{"id":"${row[ID] as string}","action":${action},"data":${eventDataJson(row[DATA] as string | null, open)},"createdAt":"${createdAt[at]}"}`;
+    }
+    return new JsonText(`{"logs":[${logs}],"total":${total},"limit":${limit},"offset":${offset},"nextCursor":${nextCursor ? `"${nextCursor}"` : 'null'}}`);
   }
 }
 
