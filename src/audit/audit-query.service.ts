@@ -3,9 +3,9 @@ import DataLoader from 'dataloader';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { DataSource } from 'typeorm';
 import { DataProtector } from '../common/crypto/data-protector';
+import { JsonText } from '../common/json-text';
 import { HotQuery } from '../database/hot-query';
 import { columnReader, isoTimestampReader } from '../database/raw-entity';
-import { JsonText } from '../common/json-text';
 import { AUDIT_ACTIONS } from './audit-actions';
 import type { AuditLogDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditLog } from './entities/audit-log.entity';
@@ -40,9 +40,10 @@ interface PageRows {
  * hydrating full entities was most of a page's cost. The rows are read as arrays straight into
  * the answer's JSON text (JsonText), createdAt from the database's text to ISO without a Date
  * (isoTimestampReader), and on PostgreSQL each event's data from jsonb's own text without
- * parsing it unless it has an IP to open (eventDataJson). The total is read from `audit_log_totals` (AuditLogTotal), so a page
- * costs the same whatever the log's length. On PostgreSQL the pages of one event-loop turn are
- * read together, one statement per variant (auditPageBatchSql); SQLite has a statement per page.
+ * parsing it unless it has an IP to open (eventDataJson). The total is read from
+ * `audit_log_totals` (AuditLogTotal), so a page costs the same whatever the log's length. On
+ * PostgreSQL the pages of one event-loop turn are read together, one statement per variant
+ * (auditPageBatchSql); SQLite has a statement per page.
  */
 @Injectable()
 export class AuditQueryService {
