@@ -28,20 +28,16 @@ export class ExpressHttpAdapter extends ExpressAdapter {
    * UTF-8 length before encoding it again to write it (bench/README.md, "tenth pass").
    * res.send() still sets Content-Length and handles HEAD, 204 and 304. Everything else
    * (files, errors, no body, a Content-Type the handler chose) goes to Nest's own reply().
-   * A JsonText is already JSON: its text is sent as it is.
+   * A JsonText is already JSON: its text is sent as it is (under a handler's own Content-Type,
+   * Nest's reply() serializes it as its value).
    */
   override reply(response: Response, body: unknown, statusCode?: number): unknown {
-    if (body instanceof JsonText && response.getHeader('Content-Type') === undefined) {
-      if (statusCode) response.status(statusCode);
-      response.setHeader('Content-Type', JSON_UTF8);
-      return response.send(Buffer.from(body.text));
-    }
     if (typeof body !== 'object' || body === null || body instanceof StreamableFile || body instanceof Error || ArrayBuffer.isView(body) || response.getHeader('Content-Type') !== undefined) {
       return super.reply(response, body, statusCode);
     }
     if (statusCode) response.status(statusCode);
     response.setHeader('Content-Type', JSON_UTF8);
-    return response.send(Buffer.from(JSON.stringify(body)));
+    return response.send(Buffer.from(body instanceof JsonText ? body.text : JSON.stringify(body)));
   }
 
   override initHttpServer(options: NestApplicationOptions): void {
