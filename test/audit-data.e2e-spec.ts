@@ -37,6 +37,12 @@ describe('GET /api/audit: each event answers its data as stored, its IP opened',
     { name: 'an IP with an escaped quote in it', stored: () => ({ ip: 'v1:a"b', reason: 'x' }), read: { ip: null, reason: 'x' } },
     { name: 'an IP that is empty', stored: () => ({ ip: '' }), read: { ip: null } },
     { name: 'data that is an array', stored: () => [{ ip: sealed }] as unknown as Record<string, unknown>, read: () => [{ ip: sealed }] },
+    // PostgreSQL answers a page's events as one text, separated by U+0001 and U+0002 (auditPageBatchSql)
+    {
+      name: 'the page text separators in a key and a value',
+      stored: () => ({ ip: sealed, '\u0001': '\u0002', note: 'a\u0001b\u0002c' }),
+      read: { ip: '203.0.113.9', '\u0001': '\u0002', note: 'a\u0001b\u0002c' },
+    },
   ];
 
   /** What the owner must read back (a function where it names the ciphertext, made in beforeAll). */
@@ -88,5 +94,22 @@ describe('GET /api/audit: each event answers its data as stored, its IP opened',
     }
     expect(cursor).toBeNull();
     expect(seen).toEqual([...cases].reverse().map(readOf));
+  });
+
+  it('answers an action as stored, even one with the page text separators in it', async () => {
+    // The service only writes known actions; the column takes any text.
+    const action = 'LEGACY\u0001ACTION\u0002"X"';
+    const logs = t.dataSource.getRepository(AuditLog);
+    t.clock.advance(1000);
+    await logs.insert(logs.create({ userId: user.id, actorId: user.id, action, data: { ip: sealed, n: 1 }, createdAt: t.clock.now() }));
+    t.clock.advance(1000);
+    await logs.insert(logs.create({ userId: user.id, actorId: user.id, action: 'USER_UPDATE', data: null, createdAt: t.clock.now() }));
+    const res = await t.http().get('/api/audit?limit=2').set(bearer(user.token));
+    expect(res.status).toBe(200);
+    expect((res.body.logs as Array<{ action: string; data: unknown }>).map((l) => [l.action, l.data])).toEqual([
+      ['USER_UPDATE', {}],
+      [action, { ip: '203.0.113.9', n: 1 }],
+    ]);
+    expect(res.body.nextCursor).toEqual(expect.any(String));
   });
 });

@@ -6,15 +6,19 @@ import { DataProtector } from '../common/crypto/data-protector';
 import { JsonText } from '../common/json-text';
 import { HotQuery } from '../database/hot-query';
 import { columnReader, isoTimestampReader } from '../database/raw-entity';
-import { AUDIT_ACTIONS } from './audit-actions';
 import type { AuditLogDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditLog } from './entities/audit-log.entity';
 
 const DEFAULT_LIMIT = 50;
 /** At most this many pages share one PostgreSQL statement. */
 const PAGE_BATCH_MAX = 16;
-/** Where each value is in a page's row (its SELECT list); a batched row adds its page's number. */
-const [ID, ACTION, DATA, CREATED_AT, TOTAL, PAGE] = [0, 1, 2, 3, 4, 5];
+/**
+ * Where each value is in an event's row: SQLite's SELECT list (then the total), and the fields of
+ * each event of PostgreSQL's page text (auditPageBatchSql), where ACTION is already JSON.
+ */
+const [ID, ACTION, DATA, CREATED_AT, TOTAL] = [0, 1, 2, 3, 4];
+/** What separates the fields of an event, and the events, in PostgreSQL's page text (auditPageBatchSql). */
+const [FIELD, EVENT] = ['\x01', '\x02'];
 
 type Variant = `${'all' | 'action'}_${'offset' | 'cursor'}`;
 const VARIANTS: readonly Variant[] = ['all_offset', 'all_cursor', 'action_offset', 'action_cursor'];
@@ -102,20 +106,18 @@ export class AuditQueryService {
       }
       return new JsonText(JSON.stringify({ logs, total, limit, offset, nextCursor } satisfies AuditPageDto));
     }
-    // PostgreSQL: ids are uuids (no escapes), times are ISO, and each event's data is jsonb's text.
+    // PostgreSQL: ids are uuids (no escapes), actions are JSON, times are ISO, and each event's
+    // data is jsonb's text ('' for none).
     let logs = '';
     for (let i = 0; i < count; i++) {
       const at = order ? order[i] : i;
       const row = rows[at];
-      const action = ACTION_JSON.get(row[ACTION] as string) ?? JSON.stringify(row[ACTION]);
-      logs += `${i ? ',' : ''}{"id":"${row[ID] as string}","action":${action},"data":${eventDataJson(row[DATA] as string | null, open)},"createdAt":"${createdAt[at]}"}`;
+      const data = row[DATA] as string;
+      logs += `${i ? ',' : ''}{"id":"${row[ID] as string}","action":${row[ACTION] as string},"data":${eventDataJson(data === '' ? null : data, open)},"createdAt":"${createdAt[at]}"}`;
     }
     return new JsonText(`{"logs":[${logs}],"total":${total},"limit":${limit},"offset":${offset},"nextCursor":${nextCursor ? `"${nextCursor}"` : 'null'}}`);
   }
 }
-
-/** Each known action as its JSON string. */
-const ACTION_JSON: ReadonlyMap<string, string> = new Map(AUDIT_ACTIONS.map((action) => [action, JSON.stringify(action)]));
 
 /**
  * IPs are stored sealed; the owner sees them decrypted: a top-level string `ip` is opened
@@ -214,7 +216,7 @@ function sqlitePages(dataSource: DataSource, createdAtColumn: ColumnMetadata): (
 function batchedPages(dataSource: DataSource): (variant: Variant, read: PageRead) => Promise<PageRows> {
   const batch = (variant: Variant): DataLoader<PageRead, PageRows> => {
     const [withAction, byCursor] = [variant.startsWith('action'), variant.endsWith('cursor')];
-    const query = new HotQuery(dataSource, `nullpass_audit_batch_${variant}`, auditPageBatchSql(withAction, byCursor), { timestamptzAsText: true });
+    const query = new HotQuery(dataSource, `nullpass_audit_batch_${variant}`, auditPageBatchSql(withAction, byCursor));
     return new DataLoader<PageRead, PageRows>(
       async (reads) => {
         // One array per column of the pages: users, [actions], [cursor times, ids], takes, offsets.
@@ -222,11 +224,11 @@ function batchedPages(dataSource: DataSource): (variant: Variant, read: PageRead
         if (byCursor) columns.push(reads.map((r) => r.after!.createdAt.toISOString()), reads.map((r) => r.after!.id));
         columns.push(reads.map((r) => r.take), reads.map((r) => r.offset));
         const pages: PageRows[] = reads.map(() => ({ rows: [], total: 0 }));
-        for (const row of await query.arrays(dataSource.manager, columns)) {
-          const page = pages[Number(row[PAGE]) - 1];
-          page.total = Number(row[TOTAL]);
-          // A page past the end is one row of nulls that carries the total.
-          if (row[ID] !== null) page.rows.push(row);
+        // A row per page: its number, its total, and its events as one text (null: none).
+        for (const [n, total, events] of await query.arrays(dataSource.manager, columns)) {
+          const page = pages[Number(n) - 1];
+          page.total = Number(total);
+          if (events !== null) page.rows = (events as string).split(EVENT).map((event) => event.split(FIELD));
         }
         return pages;
       },
@@ -253,12 +255,20 @@ export function auditTotalSql(user: string, action: string | null): string {
  * PostgreSQL: the pages of many requests in one statement. Each page is a row of the unnested
  * parameter arrays (user, [action], [cursor time, cursor id], limit + 1, offset, numbered by
  * ordinality); its total is read once per page, its rows by the same index condition as a
- * single page's (a LATERAL subquery per page, so any depth costs the same); a page with no
- * rows is one row of nulls with its total (LEFT JOIN). The statement has no ORDER BY of its
- * own: sorting every page's rows, data and all, was ~40 % of its execution, and the rows are
- * grouped by their page's number (n) and put in order in the app (newestFirst), which the
- * nested loop over each LATERAL subquery's ordered output already gives. bench/explain.ts shows
- * its plan.
+ * single page's (a LATERAL subquery per page, so any depth costs the same).
+ *
+ * Each page is answered as one row, its events joined into one text: for each event its id,
+ * its action as JSON, its data as jsonb's text ('' for none) and its created_at as text,
+ * separated by FIELD (U+0001), the events by EVENT (U+0002). Neither character can be in
+ * those texts: PostgreSQL's JSON output escapes every control character, and uuids and
+ * timestamps have none. A row per event cost the app a protocol message and a string per
+ * field: ~40 % of its work on a page's rows, for a statement PostgreSQL runs at the same cost
+ * (bench/README.md, "fifteenth pass"). A page with no rows has null events with its total.
+ *
+ * The statement has no ORDER BY over the pages: sorting every page's rows, data and all, was
+ * ~40 % of its execution. string_agg takes each page's rows in the LATERAL subquery's order,
+ * which its ORDER BY and index scan give; the app checks the order anyway (newestFirst).
+ * bench/explain.ts shows its plan.
  */
 export function auditPageBatchSql(withAction: boolean, byCursor: boolean): string {
   let n = 0;
@@ -278,13 +288,15 @@ export function auditPageBatchSql(withAction: boolean, byCursor: boolean): strin
   }
   columns.push('take', 'skip', 'n');
   arrays.push(p('int'), p('int'));
+  const field = `|| chr(1) ||`;
   // MATERIALIZED: each page's total is read once (inlined, PostgreSQL would run it per row).
   return (
     `WITH q AS MATERIALIZED (SELECT q.*, ${auditTotalSql('q.u', withAction ? 'q.act' : null)} AS total ` +
     `FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS q(${columns.join(', ')})) ` +
-    `SELECT p.id, p.action, p.data, p.created_at, q.total, q.n FROM q ` +
-    `LEFT JOIN LATERAL (SELECT a.id, a.action, a.data::text AS data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
-    `ORDER BY a.created_at DESC, a.id DESC LIMIT q.take OFFSET q.skip) p ON true`
+    `SELECT q.n, q.total, p.events FROM q CROSS JOIN LATERAL (` +
+    `SELECT string_agg(e.id::text ${field} to_json(e.action)::text ${field} COALESCE(e.data::text, '') ${field} e.created_at::text, chr(2)) AS events ` +
+    `FROM (SELECT a.id, a.action, a.data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
+    `ORDER BY a.created_at DESC, a.id DESC LIMIT q.take OFFSET q.skip) e) p`
   );
 }
 
