@@ -98,7 +98,7 @@ describe('GET /api/audit: each event answers its data as stored, its IP opened',
 
   it('answers an action as stored, even one with the page text separators in it', async () => {
     // The service only writes known actions; the column takes any text.
-    const action = 'LEGACY\u0001ACTION\u0002"X"';
+    const action = 'LEGACY\u0001ACTION\u0002"X"' as AuditLog['action'];
     const logs = t.dataSource.getRepository(AuditLog);
     t.clock.advance(1000);
     await logs.insert(logs.create({ userId: user.id, actorId: user.id, action, data: { ip: sealed, n: 1 }, createdAt: t.clock.now() }));
