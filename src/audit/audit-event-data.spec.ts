@@ -25,7 +25,7 @@ function opener() {
   return { open, calls };
 }
 
-describe('eventDataJson (an event\'s data from jsonb text, parsed only to open an IP)', () => {
+describe('eventDataJson (an event\'s data from the database\'s JSON text, parsed only to open an IP)', () => {
   // Top-level ip values of every kind, beside keys that sort before "ip" and ones after it.
   const ip = fc.oneof(
     fc.constantFrom('v1:AAAA', 'v1:a"b', 'v1:a\\b', '', 'not-sealed', 'v1:ünï', 'v1:'),
@@ -38,10 +38,14 @@ describe('eventDataJson (an event\'s data from jsonb text, parsed only to open a
     fc.jsonValue({ maxDepth: 3 }),
   );
 
-  it('answers what readable() answers of the parsed data, opening only a top-level string ip, once', () => {
+  // PostgreSQL's text (jsonb), and SQLite's (simple-json: JSON.stringify, keys in the order written)
+  it.each([
+    ['jsonb', jsonbText],
+    ['JSON.stringify', (value: unknown) => JSON.stringify(value)],
+  ])('answers what readable() answers of the parsed data, opening only a top-level string ip, once (%s text)', (_, render) => {
     fc.assert(
       fc.property(data, (value) => {
-        const text = jsonbText(value);
+        const text = render(value);
         const fast = opener();
         const slow = opener();
         const answered = eventDataJson(text, fast.open);
@@ -57,5 +61,6 @@ describe('eventDataJson (an event\'s data from jsonb text, parsed only to open a
     expect(eventDataJson(text, opener().open)).toBe(text);
     expect(eventDataJson(null, opener().open)).toBe('{}');
     expect(eventDataJson('{"ip": "v1:AAAA", "twoFactorUsed": false}', opener().open)).toBe('{"ip":"203.0.113.7", "twoFactorUsed": false}');
+    expect(eventDataJson('{"ip":"v1:AAAA","twoFactorUsed":false}', opener().open)).toBe('{"ip":"203.0.113.7","twoFactorUsed":false}');
   });
 });

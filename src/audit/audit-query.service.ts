@@ -5,8 +5,8 @@ import { DataSource } from 'typeorm';
 import { DataProtector } from '../common/crypto/data-protector';
 import { JsonText } from '../common/json-text';
 import { HotQuery } from '../database/hot-query';
-import { columnReader, isoTimestampReader } from '../database/raw-entity';
-import type { AuditLogDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto';
+import { isoTimestampReader } from '../database/raw-entity';
+import type { AuditQueryDto } from './dto/audit-query.dto';
 import { AuditLog } from './entities/audit-log.entity';
 
 const DEFAULT_LIMIT = 50;
@@ -14,7 +14,7 @@ const DEFAULT_LIMIT = 50;
 const PAGE_BATCH_MAX = 16;
 /**
  * Where each value is in an event's row: SQLite's SELECT list (then the total), and the fields of
- * each event of PostgreSQL's page text (auditPageBatchSql), where ACTION is already JSON.
+ * each event of PostgreSQL's page text (auditPageBatchSql). Both give the action as JSON.
  */
 const [ID, ACTION, DATA, CREATED_AT, TOTAL] = [0, 1, 2, 3, 4];
 /** What separates the fields of an event, and the events, in PostgreSQL's page text (auditPageBatchSql). */
@@ -42,21 +42,18 @@ interface PageRows {
  * Its statements (with or without `action`, by offset or by cursor) are built once and
  * prepared (HotQuery), like the token-validation reads: building TypeORM query builders and
  * hydrating full entities was most of a page's cost. The rows are read as arrays straight into
- * the answer's JSON text (JsonText), createdAt from the database's text to ISO without a Date
- * (isoTimestampReader), and on PostgreSQL each event's data from jsonb's own text without
- * parsing it unless it has an IP to open (eventDataJson). The total is read from
+ * the answer's JSON text (JsonText): the action as JSON from the database, createdAt from the
+ * database's text to ISO without a Date (isoTimestampReader), and each event's data from the
+ * database's JSON text without parsing it unless it has an IP to open (eventDataJson). The total is read from
  * `audit_log_totals` (AuditLogTotal), so a page costs the same whatever the log's length. On
  * PostgreSQL the pages of one event-loop turn are read together, one statement per variant
  * (auditPageBatchSql); SQLite has a statement per page.
  */
 @Injectable()
 export class AuditQueryService {
-  private readonly readData: (raw: unknown) => unknown;
   private readonly readCreatedAt: (raw: unknown) => string;
   /** The page's rows and total, by the database's own reader (chosen once). */
   private readonly readPage: (variant: Variant, read: PageRead) => Promise<PageRows>;
-  /** PostgreSQL: the page is written from the rows' text, each event's data as jsonb's (eventDataJson). */
-  private readonly jsonTexts: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,10 +61,8 @@ export class AuditQueryService {
   ) {
     const metadata = dataSource.getMetadata(AuditLog);
     const createdAtColumn = metadata.findColumnWithPropertyName('createdAt')!;
-    this.readData = columnReader(dataSource, metadata.findColumnWithPropertyName('data')!);
     this.readCreatedAt = isoTimestampReader(dataSource, createdAtColumn);
-    this.jsonTexts = dataSource.options.type === 'postgres';
-    this.readPage = this.jsonTexts ? batchedPages(dataSource) : sqlitePages(dataSource, createdAtColumn);
+    this.readPage = dataSource.options.type === 'postgres' ? batchedPages(dataSource) : sqlitePages(dataSource, createdAtColumn);
   }
 
   /** The page as the JSON text of an AuditPageDto (see JsonText, and eventDataJson for its data). */
@@ -95,25 +90,13 @@ export class AuditQueryService {
     };
     const last = count ? (order ? order[count - 1] : count - 1) : -1;
     const nextCursor = more && last >= 0 ? encodeCursor(createdAt[last], rows[last][ID] as string) : null;
-    if (!this.jsonTexts) {
-      // SQLite: its text is whatever simple-json wrote, so each event is parsed, and the page is
-      // written once (one JSON.stringify of the page costs less than one per event).
-      const logs = new Array<AuditLogDto>(count);
-      for (let i = 0; i < count; i++) {
-        const at = order ? order[i] : i;
-        const row = rows[at];
-        logs[i] = { id: row[ID] as string, action: row[ACTION] as string, data: readable(this.readData(row[DATA]), open) as Record<string, unknown>, createdAt: createdAt[at] };
-      }
-      return new JsonText(JSON.stringify({ logs, total, limit, offset, nextCursor } satisfies AuditPageDto));
-    }
-    // PostgreSQL: ids are uuids (no escapes), actions are JSON, times are ISO, and each event's
-    // data is jsonb's text ('' for none).
+    // Ids are uuids (no escapes), actions are JSON, times are ISO, and each event's data is
+    // the database's JSON text (null or '' for none): see eventDataJson.
     let logs = '';
     for (let i = 0; i < count; i++) {
       const at = order ? order[i] : i;
       const row = rows[at];
-      const data = row[DATA] as string;
-      logs += `${i ? ',' : ''}{"id":"${row[ID] as string}","action":${row[ACTION] as string},"data":${eventDataJson(data === '' ? null : data, open)},"createdAt":"${createdAt[at]}"}`;
+      logs += `${i ? ',' : ''}{"id":"${row[ID] as string}","action":${row[ACTION] as string},"data":${eventDataJson((row[DATA] as string | null) || null, open)},"createdAt":"${createdAt[at]}"}`;
     }
     return new JsonText(`{"logs":[${logs}],"total":${total},"limit":${limit},"offset":${offset},"nextCursor":${nextCursor ? `"${nextCursor}"` : 'null'}}`);
   }
@@ -130,30 +113,29 @@ export function readable(data: unknown, open: (sealed: string) => string | null)
   return data;
 }
 
-/** Where a top-level string ip's ciphertext starts in jsonb's text, when it is the first key. */
-const IP_FIRST = '{"ip": "';
-
 /**
- * PostgreSQL: an event's data, jsonb as PostgreSQL writes it as text, to the JSON readable()
- * answers, without parsing it where the text shows there is nothing to open.
- * - No top-level key can be `ip` when the text has no `"ip"` anywhere (jsonb writes every key
- *   in full, and never escapes i or p): the text is already the answer.
- * - jsonb writes keys shortest first, so a top-level `ip` comes first unless a key of one
- *   character or none is there. When the text starts with `{"ip": "` and the string runs to the
- *   next quote without a backslash, that string is the ciphertext, whole (a sealed value is
- *   base64url); the answer is the opened IP followed by the rest of the text.
+ * An event's data, as the database's JSON text, to the JSON readable() answers, without
+ * parsing it where the text shows there is nothing to open. The text is jsonb's on PostgreSQL
+ * (jsonb_out: keys shortest first, ": " and ", " between), and JSON.stringify's on SQLite
+ * (simple-json, which only the service writes; sqlitePages answers only text json_valid
+ * takes). Both are valid JSON with unique keys, every key written in full, no letter escaped.
+ * - No top-level key can be `ip` when the text has no `"ip"` anywhere: the text is already
+ *   the answer.
+ * - When the text starts with `{"ip":"` or `{"ip": "` (ip the first key: jsonb puts it first
+ *   unless a key of one character or none is there; the service writes it first) and the
+ *   string runs to the next quote without a backslash, that string is the ciphertext, whole
+ *   (a sealed value is base64url); the answer is the opened IP followed by the rest of the text.
  * - Anything else (an `ip` elsewhere or nested, escapes, data that is not an object) goes
- *   through JSON.parse and readable(), as every event did before.
- * jsonb's text is always valid JSON with unique keys, which is what makes it safe to answer it
- * as it is; its spaces after `:` and `,` stay (JSON whitespace).
+ *   through JSON.parse and readable().
  */
 export function eventDataJson(text: string | null, open: (sealed: string) => string | null): string {
   if (text === null) return '{}';
   if (text.charCodeAt(0) === 123 /* { */) {
     if (!text.includes('"ip"')) return text;
-    if (text.startsWith(IP_FIRST)) {
-      const end = text.indexOf('"', IP_FIRST.length);
-      const sealed = text.slice(IP_FIRST.length, end);
+    const start = text.startsWith('{"ip":"') ? 7 : text.startsWith('{"ip": "') ? 8 : 0;
+    if (start) {
+      const end = text.indexOf('"', start);
+      const sealed = text.slice(start, end);
       if (end > 0 && !sealed.includes('\\')) return `{"ip":${JSON.stringify(open(sealed))}${text.slice(end + 1)}`;
     }
   }
@@ -186,8 +168,11 @@ function sqlitePages(dataSource: DataSource, createdAtColumn: ColumnMetadata): (
     const where = ['a.user_id = ?'];
     if (withAction) where.push('a.action = ?');
     if (byCursor) where.push('(a.created_at, a.id) < (?, ?)');
-    // Read as arrays: the order is ID, ACTION, DATA, CREATED_AT, TOTAL's.
-    return `SELECT a.id, a.action, a.data, a.created_at, ${auditTotalSql('?', withAction ? '?' : null)} AS total FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?`;
+    // Read as arrays: the order is ID, ACTION (as JSON), DATA (text that is JSON, or null), CREATED_AT, TOTAL's.
+    return (
+      `SELECT a.id, json_quote(a.action), CASE WHEN json_valid(a.data) THEN a.data END, a.created_at, ${auditTotalSql('?', withAction ? '?' : null)} AS total ` +
+      `FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?`
+    );
   };
   const pages = Object.fromEntries(
     VARIANTS.map((v) => [v, new HotQuery(dataSource, `nullpass_audit_page_${v}`, sql(v.startsWith('action'), v.endsWith('cursor')))]),
