@@ -13,6 +13,9 @@ import { entitlementsOf } from '../migrations/1764900000000-user-entitlements-js
 import { auditPageBatchSql, auditTotalSql } from '../src/audit/audit-query.service';
 import { openSeeded } from './lib/database';
 
+/** The columns of AuditQueryService's SQLite page (sqlitePages): the action as JSON, data json_valid takes. */
+const SQLITE_PAGE_COLUMNS = 'a.id, json_quote(a.action), CASE WHEN json_valid(a.data) THEN a.data END, a.created_at';
+
 interface HotQuery {
   name: string;
   where: string;
@@ -109,7 +112,7 @@ async function main(): Promise<void> {
         name: 'audit page, first (limit 50 + 1, with its total)',
         where: 'AuditQueryService.list (SQLite; PostgreSQL batches its pages)',
         sqliteOnly: true,
-        sql: `SELECT a.id, a.action, a.data, a.created_at, ${total(1)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} ORDER BY a.created_at DESC, a.id DESC LIMIT 51`,
+        sql: `SELECT ${SQLITE_PAGE_COLUMNS}, ${total(1)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} ORDER BY a.created_at DESC, a.id DESC LIMIT 51`,
         params: [long.id],
       },
       {
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
         where: 'AuditQueryService.list (SQLite; PostgreSQL batches its pages)',
         sqliteOnly: true,
         sql:
-          `SELECT a.id, a.action, a.data, a.created_at, ${total(1)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} AND (a.created_at, a.id) < (${p(2)}, ${p(3)}) ` +
+          `SELECT ${SQLITE_PAGE_COLUMNS}, ${total(1)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} AND (a.created_at, a.id) < (${p(2)}, ${p(3)}) ` +
           'ORDER BY a.created_at DESC, a.id DESC LIMIT 51',
         params: [long.id, asTs(mid.created_at), mid.id],
       },
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
         where: 'AuditQueryService.list (SQLite; PostgreSQL batches its pages)',
         sqliteOnly: true,
         sql:
-          `SELECT a.id, a.action, a.data, a.created_at, ${total(1, 4)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} AND a.action = ${p(4)} AND (a.created_at, a.id) < (${p(2)}, ${p(3)}) ` +
+          `SELECT ${SQLITE_PAGE_COLUMNS}, ${total(1, 4)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} AND a.action = ${p(4)} AND (a.created_at, a.id) < (${p(2)}, ${p(3)}) ` +
           'ORDER BY a.created_at DESC, a.id DESC LIMIT 51',
         params: [long.id, asTs(midAction.created_at), midAction.id, 'USER_LOGIN'],
       },
