@@ -12,13 +12,11 @@ import { AuditLog } from './entities/audit-log.entity';
 const DEFAULT_LIMIT = 50;
 /** At most this many pages share one PostgreSQL statement. */
 const PAGE_BATCH_MAX = 16;
-/**
- * Where each value is in an event's row: SQLite's SELECT list (then the total), and the fields of
- * each event of PostgreSQL's page text (auditPageBatchSql). Both give the action as JSON.
- */
-const [ID, ACTION, DATA, CREATED_AT, TOTAL] = [0, 1, 2, 3, 4];
-/** What separates the fields of an event, and the events, in PostgreSQL's page text (auditPageBatchSql). */
-const [FIELD, EVENT] = ['\x01', '\x02'];
+/** Where each value is in an event's row: the order of its fields in a page's text (eventsOf). */
+const [ID, ACTION, DATA, CREATED_AT] = [0, 1, 2, 3];
+const EVENT_FIELDS = 4;
+/** What separates the fields, and the events, in a page's text (auditPageBatchSql, sqlitePages). */
+const SEPARATOR = '\x01';
 
 type Variant = `${'all' | 'action'}_${'offset' | 'cursor'}`;
 const VARIANTS: readonly Variant[] = ['all_offset', 'all_cursor', 'action_offset', 'action_cursor'];
@@ -30,9 +28,9 @@ interface PageRead {
   take: number;
   offset: number;
 }
-/** A page's rows (ID…TOTAL) and its filter's total. */
+/** A page's rows (ID…CREATED_AT) and its filter's total. */
 interface PageRows {
-  rows: unknown[][];
+  rows: string[][];
   total: number;
 }
 
@@ -89,14 +87,14 @@ export class AuditQueryService {
       return ip;
     };
     const last = count ? (order ? order[count - 1] : count - 1) : -1;
-    const nextCursor = more && last >= 0 ? encodeCursor(createdAt[last], rows[last][ID] as string) : null;
+    const nextCursor = more && last >= 0 ? encodeCursor(createdAt[last], rows[last][ID]) : null;
     // Ids are uuids (no escapes), actions are JSON, times are ISO, and each event's data is
-    // the database's JSON text (null or '' for none): see eventDataJson.
+    // the database's JSON text ('' for none): see eventsOf and eventDataJson.
     let logs = '';
     for (let i = 0; i < count; i++) {
       const at = order ? order[i] : i;
       const row = rows[at];
-      logs += `${i ? ',' : ''}{"id":"${row[ID] as string}","action":${row[ACTION] as string},"data":${eventDataJson((row[DATA] as string | null) || null, open)},"createdAt":"${createdAt[at]}"}`;
+      logs += `${i ? ',' : ''}{"id":"${row[ID]}","action":${row[ACTION]},"data":${eventDataJson(row[DATA] || null, open)},"createdAt":"${createdAt[at]}"}`;
     }
     return new JsonText(`{"logs":[${logs}],"total":${total},"limit":${limit},"offset":${offset},"nextCursor":${nextCursor ? `"${nextCursor}"` : 'null'}}`);
   }
@@ -158,37 +156,50 @@ export function newestFirst(rows: unknown[][], createdAt: string[]): number[] | 
 }
 
 /**
- * SQLite: one statement per page, the total as a column of its rows (an uncorrelated subquery,
- * read once); for a page past the end the total alone. The parameters are positional, so the
- * total's filter comes first. A row-value comparison is an index condition on
- * (user_id, created_at, id), so a page by cursor costs the same at any depth.
+ * A page's events as the database joins them into one text (auditPageBatchSql, sqlitePages),
+ * back into rows: for each event its id, its action as JSON, its data as JSON text ('' for
+ * none) and its created_at as the database's text, every field ended or separated by
+ * SEPARATOR (U+0001). It cannot be in any of them: both databases' JSON functions escape every
+ * control character, and ids and timestamps have none. Null: no events.
+ */
+export function eventsOf(text: string | null): string[][] {
+  if (text === null) return [];
+  const fields = text.split(SEPARATOR);
+  if (fields.length % EVENT_FIELDS !== 0) throw new Error(`audit page text has ${fields.length} fields, not ${EVENT_FIELDS} an event`);
+  const rows = new Array<string[]>(fields.length / EVENT_FIELDS);
+  for (let i = 0, f = 0; i < rows.length; i++, f += EVENT_FIELDS) rows[i] = [fields[f], fields[f + 1], fields[f + 2], fields[f + 3]];
+  return rows;
+}
+
+/**
+ * SQLite: one statement per page, answering one row: the page's events as one text (as
+ * PostgreSQL's batch does, auditPageBatchSql: a value per field cost better-sqlite3 more than
+ * the text, bench/README.md "fifteenth pass") and the filter's total (an uncorrelated subquery,
+ * read once; a page past the end has no events and its total). The parameters are positional,
+ * so the total's filter comes first. A row-value comparison is an index condition on
+ * (user_id, created_at, id), so a page by cursor costs the same at any depth. Data that
+ * json_valid refuses answers as none; group_concat takes the rows in the subquery's order
+ * (the app checks it anyway, newestFirst).
  */
 function sqlitePages(dataSource: DataSource, createdAtColumn: ColumnMetadata): (variant: Variant, read: PageRead) => Promise<PageRows> {
   const sql = (withAction: boolean, byCursor: boolean): string => {
     const where = ['a.user_id = ?'];
     if (withAction) where.push('a.action = ?');
     if (byCursor) where.push('(a.created_at, a.id) < (?, ?)');
-    // Read as arrays: the order is ID, ACTION (as JSON), DATA (text that is JSON, or null), CREATED_AT, TOTAL's.
+    const event = `e.id || char(1) || json_quote(e.action) || char(1) || COALESCE(CASE WHEN json_valid(e.data) THEN e.data END, '') || char(1) || e.created_at`;
     return (
-      `SELECT a.id, json_quote(a.action), CASE WHEN json_valid(a.data) THEN a.data END, a.created_at, ${auditTotalSql('?', withAction ? '?' : null)} AS total ` +
-      `FROM audit_logs a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?`
+      `SELECT group_concat(${event}, char(1)) AS events, ${auditTotalSql('?', withAction ? '?' : null)} AS total ` +
+      `FROM (SELECT a.id, a.action, a.data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
+      `ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?) e`
     );
   };
   const pages = Object.fromEntries(
     VARIANTS.map((v) => [v, new HotQuery(dataSource, `nullpass_audit_page_${v}`, sql(v.startsWith('action'), v.endsWith('cursor')))]),
   ) as Record<Variant, HotQuery>;
-  const counts = {
-    all: new HotQuery(dataSource, 'nullpass_audit_count_all', `SELECT ${auditTotalSql('?', null)} AS n`),
-    action: new HotQuery(dataSource, 'nullpass_audit_count_action', `SELECT ${auditTotalSql('?', '?')} AS n`),
-  };
   return async (variant, { filter, after, take, offset }) => {
-    const manager = dataSource.manager;
     const cursor = after ? [dataSource.driver.preparePersistentValue(after.createdAt, createdAtColumn), after.id] : [];
-    const rows = await pages[variant].arrays(manager, [...filter, ...filter, ...cursor, take, offset]);
-    if (rows.length) return { rows, total: Number(rows[0][TOTAL]) };
-    if (offset === 0 && !after) return { rows, total: 0 };
-    const counted = await counts[filter.length > 1 ? 'action' : 'all'].rows(manager, filter);
-    return { rows, total: Number(counted[0]?.n ?? 0) };
+    const [[events, total]] = await pages[variant].arrays(dataSource.manager, [...filter, ...filter, ...cursor, take, offset]);
+    return { rows: eventsOf(events as string | null), total: Number(total) };
   };
 }
 
@@ -209,11 +220,9 @@ function batchedPages(dataSource: DataSource): (variant: Variant, read: PageRead
         if (byCursor) columns.push(reads.map((r) => r.after!.createdAt.toISOString()), reads.map((r) => r.after!.id));
         columns.push(reads.map((r) => r.take), reads.map((r) => r.offset));
         const pages: PageRows[] = reads.map(() => ({ rows: [], total: 0 }));
-        // A row per page: its number, its total, and its events as one text (null: none).
+        // A row per page: its number, its total, and its events as one text (eventsOf).
         for (const [n, total, events] of await query.arrays(dataSource.manager, columns)) {
-          const page = pages[Number(n) - 1];
-          page.total = Number(total);
-          if (events !== null) page.rows = (events as string).split(EVENT).map((event) => event.split(FIELD));
+          pages[Number(n) - 1] = { rows: eventsOf(events as string | null), total: Number(total) };
         }
         return pages;
       },
@@ -242,13 +251,11 @@ export function auditTotalSql(user: string, action: string | null): string {
  * ordinality); its total is read once per page, its rows by the same index condition as a
  * single page's (a LATERAL subquery per page, so any depth costs the same).
  *
- * Each page is answered as one row, its events joined into one text: for each event its id,
- * its action as JSON, its data as jsonb's text ('' for none) and its created_at as text,
- * separated by FIELD (U+0001), the events by EVENT (U+0002). Neither character can be in
- * those texts: PostgreSQL's JSON output escapes every control character, and uuids and
- * timestamps have none. A row per event cost the app a protocol message and a string per
- * field: ~40 % of its work on a page's rows, for a statement PostgreSQL runs at the same cost
- * (bench/README.md, "fifteenth pass"). A page with no rows has null events with its total.
+ * Each page is answered as one row, its events joined into one text (eventsOf: jsonb's text
+ * for the data, to_json for the action). A row per event cost the app a protocol message and a
+ * string per field, about half its work on a page's rows, for a statement PostgreSQL runs at
+ * the same cost (bench/README.md, "fifteenth pass"). A page with no rows has null events with
+ * its total.
  *
  * The statement has no ORDER BY over the pages: sorting every page's rows, data and all, was
  * ~40 % of its execution. string_agg takes each page's rows in the LATERAL subquery's order,
@@ -279,7 +286,7 @@ export function auditPageBatchSql(withAction: boolean, byCursor: boolean): strin
     `WITH q AS MATERIALIZED (SELECT q.*, ${auditTotalSql('q.u', withAction ? 'q.act' : null)} AS total ` +
     `FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS q(${columns.join(', ')})) ` +
     `SELECT q.n, q.total, p.events FROM q CROSS JOIN LATERAL (` +
-    `SELECT string_agg(e.id::text ${field} to_json(e.action)::text ${field} COALESCE(e.data::text, '') ${field} e.created_at::text, chr(2)) AS events ` +
+    `SELECT string_agg(e.id::text ${field} to_json(e.action)::text ${field} COALESCE(e.data::text, '') ${field} e.created_at::text, chr(1)) AS events ` +
     `FROM (SELECT a.id, a.action, a.data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
     `ORDER BY a.created_at DESC, a.id DESC LIMIT q.take OFFSET q.skip) e) p`
   );
