@@ -10,11 +10,14 @@
  */
 import { parseArgs } from 'node:util';
 import { entitlementsOf } from '../migrations/1764900000000-user-entitlements-json';
-import { auditPageBatchSql, auditTotalSql } from '../src/audit/audit-query.service';
+import { auditPageBatchSql, auditPageSqliteSql, auditTotalSql } from '../src/audit/audit-query.service';
 import { openSeeded } from './lib/database';
 
-/** The columns of AuditQueryService's SQLite page (sqlitePages): the action as JSON, data json_valid takes. */
-const SQLITE_PAGE_COLUMNS = 'a.id, json_quote(a.action), CASE WHEN json_valid(a.data) THEN a.data END, a.created_at';
+/** A statement with positional placeholders (`?`), numbered (`?1`, `?2`, …) as the ones written out here. */
+const numbered = (sql: string): string => {
+  let k = 0;
+  return sql.replace(/\?/g, () => `?${++k}`);
+};
 
 interface HotQuery {
   name: string;
@@ -112,26 +115,22 @@ async function main(): Promise<void> {
         name: 'audit page, first (limit 50 + 1, with its total)',
         where: 'AuditQueryService.list (SQLite; PostgreSQL batches its pages)',
         sqliteOnly: true,
-        sql: `SELECT ${SQLITE_PAGE_COLUMNS}, ${total(1)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} ORDER BY a.created_at DESC, a.id DESC LIMIT 51`,
-        params: [long.id],
+        sql: numbered(auditPageSqliteSql(false, false)),
+        params: [long.id, long.id, 51, 0],
       },
       {
         name: 'audit page by cursor at depth 2,500 of 5,000',
         where: 'AuditQueryService.list (SQLite; PostgreSQL batches its pages)',
         sqliteOnly: true,
-        sql:
-          `SELECT ${SQLITE_PAGE_COLUMNS}, ${total(1)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} AND (a.created_at, a.id) < (${p(2)}, ${p(3)}) ` +
-          'ORDER BY a.created_at DESC, a.id DESC LIMIT 51',
-        params: [long.id, asTs(mid.created_at), mid.id],
+        sql: numbered(auditPageSqliteSql(false, true)),
+        params: [long.id, long.id, asTs(mid.created_at), mid.id, 51, 0],
       },
       {
         name: 'audit page by cursor with action filter (depth 1,000 of the USER_LOGIN events)',
         where: 'AuditQueryService.list (SQLite; PostgreSQL batches its pages)',
         sqliteOnly: true,
-        sql:
-          `SELECT ${SQLITE_PAGE_COLUMNS}, ${total(1, 4)} AS total FROM audit_logs a WHERE a.user_id = ${p(1)} AND a.action = ${p(4)} AND (a.created_at, a.id) < (${p(2)}, ${p(3)}) ` +
-          'ORDER BY a.created_at DESC, a.id DESC LIMIT 51',
-        params: [long.id, asTs(midAction.created_at), midAction.id, 'USER_LOGIN'],
+        sql: numbered(auditPageSqliteSql(true, true)),
+        params: [long.id, 'USER_LOGIN', long.id, 'USER_LOGIN', asTs(midAction.created_at), midAction.id, 51, 0],
       },
       // PostgreSQL answers the pages of one event-loop turn with one statement per kind of page
       // (AuditQueryService, auditPageBatchSql): here four pages of a 50-connection load, the long

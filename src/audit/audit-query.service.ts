@@ -158,7 +158,7 @@ export function newestFirst(rows: unknown[][], createdAt: string[]): number[] | 
 /**
  * A page's events as the database joins them into one text (auditPageBatchSql, sqlitePages),
  * back into rows: for each event its id, its action as JSON, its data as JSON text ('' for
- * none) and its created_at as the database's text, every field ended or separated by
+ * none) and its created_at as the database's text, each field separated from the next by
  * SEPARATOR (U+0001). It cannot be in any of them: both databases' JSON functions escape every
  * control character, and ids and timestamps have none. Null: no events.
  */
@@ -182,25 +182,31 @@ export function eventsOf(text: string | null): string[][] {
  * (the app checks it anyway, newestFirst).
  */
 function sqlitePages(dataSource: DataSource, createdAtColumn: ColumnMetadata): (variant: Variant, read: PageRead) => Promise<PageRows> {
-  const sql = (withAction: boolean, byCursor: boolean): string => {
-    const where = ['a.user_id = ?'];
-    if (withAction) where.push('a.action = ?');
-    if (byCursor) where.push('(a.created_at, a.id) < (?, ?)');
-    const event = `e.id || char(1) || json_quote(e.action) || char(1) || COALESCE(CASE WHEN json_valid(e.data) THEN e.data END, '') || char(1) || e.created_at`;
-    return (
-      `SELECT group_concat(${event}, char(1)) AS events, ${auditTotalSql('?', withAction ? '?' : null)} AS total ` +
-      `FROM (SELECT a.id, a.action, a.data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
-      `ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?) e`
-    );
-  };
   const pages = Object.fromEntries(
-    VARIANTS.map((v) => [v, new HotQuery(dataSource, `nullpass_audit_page_${v}`, sql(v.startsWith('action'), v.endsWith('cursor')))]),
+    VARIANTS.map((v) => [v, new HotQuery(dataSource, `nullpass_audit_page_${v}`, auditPageSqliteSql(v.startsWith('action'), v.endsWith('cursor')))]),
   ) as Record<Variant, HotQuery>;
   return async (variant, { filter, after, take, offset }) => {
     const cursor = after ? [dataSource.driver.preparePersistentValue(after.createdAt, createdAtColumn), after.id] : [];
     const [[events, total]] = await pages[variant].arrays(dataSource.manager, [...filter, ...filter, ...cursor, take, offset]);
     return { rows: eventsOf(events as string | null), total: Number(total) };
   };
+}
+
+/**
+ * SQLite's page statement (sqlitePages); its positional parameters: the total's filter (user,
+ * [action]), the page's (user, [action], [cursor time, cursor id]), limit + 1, offset.
+ * bench/explain.ts shows its plan.
+ */
+export function auditPageSqliteSql(withAction: boolean, byCursor: boolean): string {
+  const where = ['a.user_id = ?'];
+  if (withAction) where.push('a.action = ?');
+  if (byCursor) where.push('(a.created_at, a.id) < (?, ?)');
+  const event = `e.id || char(1) || json_quote(e.action) || char(1) || COALESCE(CASE WHEN json_valid(e.data) THEN e.data END, '') || char(1) || e.created_at`;
+  return (
+    `SELECT group_concat(${event}, char(1)) AS events, ${auditTotalSql('?', withAction ? '?' : null)} AS total ` +
+    `FROM (SELECT a.id, a.action, a.data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
+    `ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?) e`
+  );
 }
 
 /**
