@@ -39,13 +39,14 @@ interface PageRows {
  *
  * Its statements (with or without `action`, by offset or by cursor) are built once and
  * prepared (HotQuery), like the token-validation reads: building TypeORM query builders and
- * hydrating full entities was most of a page's cost. The rows are read as arrays straight into
- * the answer's JSON text (JsonText): the action as JSON from the database, createdAt from the
- * database's text to ISO without a Date (isoTimestampReader), and each event's data from the
- * database's JSON text without parsing it unless it has an IP to open (eventDataJson). The total is read from
- * `audit_log_totals` (AuditLogTotal), so a page costs the same whatever the log's length. On
- * PostgreSQL the pages of one event-loop turn are read together, one statement per variant
- * (auditPageBatchSql); SQLite has a statement per page.
+ * hydrating full entities was most of a page's cost. Each page comes from its database as one
+ * text of its events (eventsOf), written straight into the answer's JSON text (JsonText): the
+ * action as JSON from the database, createdAt from the database's text to ISO without a Date
+ * (isoTimestampReader), and each event's data from the database's JSON text without parsing it
+ * unless it has an IP to open (eventDataJson). The total is read from `audit_log_totals`
+ * (AuditLogTotal), so a page costs the same whatever the log's length. On PostgreSQL the pages
+ * of one event-loop turn are read together, one statement per variant (auditPageBatchSql);
+ * SQLite has a statement per page (auditPageSqliteSql).
  */
 @Injectable()
 export class AuditQueryService {
