@@ -13,11 +13,15 @@ describe('GET /api/audit: each event answers its data as stored, its IP opened',
   let t: TestApp;
   let user: GivenUser;
   let sealed: string;
+  /** Another IP, sealed to a ciphertext of the same length: answered apart from its neighbours. */
+  let sealedOther: string;
 
   /** Data as stored, and what the owner must read back. */
   const cases: Array<{ name: string; stored: () => Record<string, unknown> | null; read: unknown }> = [
     { name: 'an IP and more', stored: () => ({ ip: sealed, twoFactorUsed: false }), read: { ip: '203.0.113.9', twoFactorUsed: false } },
     { name: 'an IP alone', stored: () => ({ ip: sealed }), read: { ip: '203.0.113.9' } },
+    { name: 'another IP of the same length, between two events of the first', stored: () => ({ ip: sealedOther }), read: { ip: '203.0.113.8' } },
+    { name: 'the first IP again', stored: () => ({ ip: sealed, twoFactorUsed: true }), read: { ip: '203.0.113.9', twoFactorUsed: true } },
     { name: 'an IP that does not open', stored: () => ({ ip: 'v1:AAAA', sessionId: 'x' }), read: { ip: null, sessionId: 'x' } },
     { name: 'an IP that is not a string', stored: () => ({ ip: 42 }), read: { ip: 42 } },
     { name: 'an IP that is null', stored: () => ({ ip: null, reason: 'none' }), read: { ip: null, reason: 'none' } },
@@ -52,6 +56,7 @@ describe('GET /api/audit: each event answers its data as stored, its IP opened',
     t = await createTestApp();
     user = await givenUser(t);
     sealed = t.app.get(DataProtector).seal('203.0.113.9');
+    sealedOther = t.app.get(DataProtector).seal('203.0.113.8');
     const logs = t.dataSource.getRepository(AuditLog);
     for (const c of cases) {
       t.clock.advance(1000);
