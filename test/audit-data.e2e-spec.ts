@@ -117,4 +117,20 @@ describe('GET /api/audit: each event answers its data as stored, its IP opened',
     ]);
     expect(res.body.nextCursor).toEqual(expect.any(String));
   });
+
+  // PostgreSQL's jsonb cannot hold text that is not JSON; SQLite's text column can.
+  (process.env.TEST_DATABASE_URL ? it.skip : it)('SQLite: answers stored text that is not JSON as no data, the page still JSON', async () => {
+    const logs = t.dataSource.getRepository(AuditLog);
+    t.clock.advance(1000);
+    const broken = logs.create({ userId: user.id, actorId: user.id, action: 'USER_UPDATE', data: { n: 2 }, createdAt: t.clock.now() });
+    await logs.insert(broken);
+    await t.dataSource.query('UPDATE audit_logs SET data = ? WHERE id = ?', ['{"ip": "v1:AAAA", not json', broken.id]);
+    const res = await t.http().get('/api/audit?limit=2').set(bearer(user.token));
+    expect(res.status).toBe(200);
+    expect(() => JSON.parse(res.text)).not.toThrow();
+    expect((res.body.logs as Array<{ id: string; data: unknown }>).map((l) => [l.id === broken.id, l.data])).toEqual([
+      [true, {}],
+      [false, {}],
+    ]);
+  });
 });
