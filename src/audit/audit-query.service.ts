@@ -207,12 +207,14 @@ function sqlitePages(dataSource: DataSource, createdAtColumn: ColumnMetadata): (
  * parameter's value, which marks the statement to be prepared again on every new binding, the
  * parse and plan each time (~30 % of the statement's instructions, bench/README.md "sixteenth
  * pass"). The plan is the same either way: the index gives the order. bench/explain.ts shows it.
+ * An event's fields are joined by one concat_ws (a chain of || copied the growing text at each
+ * step: ~5 % of the statement's instructions); none of them is null (concat_ws would skip it).
  */
 export function auditPageSqliteSql(withAction: boolean, byCursor: boolean): string {
   const where = ['a.user_id = ?'];
   if (withAction) where.push('a.action = ?');
   if (byCursor) where.push('(a.created_at, a.id) < (?, ?)');
-  const event = `e.id || char(1) || json_quote(e.action) || char(1) || COALESCE(CASE WHEN json_valid(e.data) THEN e.data END, '') || char(1) || e.created_at`;
+  const event = `concat_ws(char(1), e.id, json_quote(e.action), COALESCE(CASE WHEN json_valid(e.data) THEN e.data END, ''), e.created_at)`;
   return (
     `SELECT group_concat(${event}, char(1)) AS events, ${auditTotalSql('?', withAction ? '?' : null)} AS total ` +
     `FROM (SELECT a.id, a.action, a.data, a.created_at FROM audit_logs a WHERE ${where.join(' AND ')} ` +
