@@ -41,7 +41,8 @@ describe('GET /api/audit: each event answers its data as stored, its IP opened',
     { name: 'an IP with an escaped quote in it', stored: () => ({ ip: 'v1:a"b', reason: 'x' }), read: { ip: null, reason: 'x' } },
     { name: 'an IP that is empty', stored: () => ({ ip: '' }), read: { ip: null } },
     { name: 'data that is an array', stored: () => [{ ip: sealed }] as unknown as Record<string, unknown>, read: () => [{ ip: sealed }] },
-    // PostgreSQL answers a page's events as one text, separated by U+0001 and U+0002 (auditPageBatchSql)
+    // Both databases answer a page's events as one text, its fields separated by U+0001 (eventsOf);
+    // U+0002 was the event separator before one separator did for both
     {
       name: 'the page text separators in a key and a value',
       stored: () => ({ ip: sealed, '\u0001': '\u0002', note: 'a\u0001b\u0002c' }),

@@ -31,9 +31,9 @@ const TIMESTAMPTZ_OID = 1184;
  * check reads eight of them, and postgres-date's parse was a tenth of its CPU (pgTimestamptz).
  * Passed per query (node-postgres's `types` query option), so nothing else changes.
  */
-function hotQueryTypes(base: PgTypes, timestamptzAsText: boolean): PgTypes {
+function hotQueryTypes(base: PgTypes): PgTypes {
   const general = base.getTypeParser(TIMESTAMPTZ_OID, 'text');
-  const timestamptz = timestamptzAsText ? (raw: string) => raw : (raw: string) => pgTimestamptz(raw) ?? general(raw);
+  const timestamptz = (raw: string) => pgTimestamptz(raw) ?? general(raw);
   return {
     getTypeParser: (oid, format = 'text') => (oid === TIMESTAMPTZ_OID && format === 'text' ? timestamptz : base.getTypeParser(oid, format)),
   };
@@ -60,11 +60,6 @@ export class HotQuery {
     /** The PostgreSQL statement name (unique per SQL text). */
     readonly name: string,
     readonly sql: string,
-    /**
-     * PostgreSQL: timestamptz values as PostgreSQL's text, for a reader that answers them as
-     * text (pgTimestamptzIso), outside a transaction (inside one TypeORM reads them as Dates).
-     */
-    private readonly options: { timestamptzAsText?: boolean } = {},
   ) {}
 
   async rows(manager: EntityManager, params: unknown[]): Promise<Row[]> {
@@ -74,7 +69,7 @@ export class HotQuery {
       return this.statement.all(...params) as Row[];
     }
     if (manager.queryRunner) return (await manager.query(this.sql, params)) as Row[];
-    this.pgTypes ??= hotQueryTypes(driver.postgres.types, this.options.timestamptzAsText ?? false);
+    this.pgTypes ??= hotQueryTypes(driver.postgres.types);
     return (await driver.master.query({ name: this.name, text: this.sql, values: params, types: this.pgTypes })).rows as Row[];
   }
 
@@ -91,7 +86,7 @@ export class HotQuery {
     }
     // Inside a transaction: its own connection, through TypeORM (keys come in select order).
     if (manager.queryRunner) return ((await manager.query(this.sql, params)) as Row[]).map((row) => Object.values(row));
-    this.pgTypes ??= hotQueryTypes(driver.postgres.types, this.options.timestamptzAsText ?? false);
+    this.pgTypes ??= hotQueryTypes(driver.postgres.types);
     return (await driver.master.query({ name: this.name, text: this.sql, values: params, rowMode: 'array', types: this.pgTypes })).rows as unknown[][];
   }
 }

@@ -83,7 +83,8 @@ export function columnReader(ds: DataSource, column: ColumnMetadata): (raw: unkn
 /**
  * A timestamp column's raw value as `toISOString()` writes it, without a Date in between
  * when the text is in the one form each database writes (SQLite: TypeORM's UTC form;
- * PostgreSQL: a HotQuery with `timestamptzAsText`); anything else through columnReader.
+ * PostgreSQL: its timestamptz text, as the audit page's statement gives `created_at::text`);
+ * anything else through columnReader.
  */
 export function isoTimestampReader(ds: DataSource, column: ColumnMetadata): (raw: unknown) => string {
   const read = columnReader(ds, column);
