@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { appConfig } from './config/configuration';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { Messages } from './common/messages';
+import { jsonBodies } from './common/json-body';
 import { jsonHasNul, urlHasNul } from './common/nul-character';
 import { createValidationPipe } from './common/validation.pipe';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -65,7 +66,7 @@ export function configureApp(app: INestApplication): INestApplication {
   });
 
   app.use(WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }));
-  app.use(express.json({ limit: JSON_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseNulInJson }));
+  app.use(jsonBodies({ limit: JSON_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseNulInJson }));
   app.use(bodyParserErrors);
   app.use(checkParsedInput);
 
