@@ -15,8 +15,11 @@ export const SHORT_JSON_MAX = 16 * 1024;
 const CONTENT_LENGTH = /^[1-9][0-9]{0,4}$/;
 const FIRST_NON_WHITESPACE = /^[ \t\n\r]*([^ \t\n\r]|$)/;
 
-/** An error as body-parser hands it on: bodyParserErrors (app.setup.ts) reads its `status` and `type`. */
-function bodyError(error: unknown, status: number, type: string): Error & { status: number; type: string } {
+/**
+ * An error as body-parser hands it on (http-errors keeps an error's own status and type): bodyParserErrors
+ * (app.setup.ts) reads its `status` and `type`. `type` is left out where body-parser gives none (a stream error).
+ */
+function bodyError(error: unknown, status: number, type?: string): Error & { status: number; type?: string } {
   const e = (error instanceof Error ? error : new Error(String(error))) as Error & { status?: number; statusCode?: number; type?: string };
   return Object.assign(e, { status: e.status ?? e.statusCode ?? status, type: e.type ?? type });
 }
@@ -86,7 +89,8 @@ function readShort(req: Request, res: Response, next: NextFunction, expected: nu
     finish(received === expected ? null : bodyError(new Error('request size did not match content length'), 400, 'request.size.invalid'));
   };
   const onAborted = (): void => finish(bodyError(new Error('request aborted'), 400, 'request.aborted'));
-  const onError = (error: Error): void => finish(bodyError(error, 400, 'request.aborted'));
+  // raw-body passes a stream's error on as it is, and body-parser makes it a 400 without a type.
+  const onError = (error: Error): void => finish(bodyError(error, 400));
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('aborted', onAborted);
