@@ -16,7 +16,7 @@ import {
   uniqueSubscriptionId,
   userRow,
 } from './support/account';
-import { bearer, givenUser, nextTotpCode, totpCode } from './support/given';
+import { bearer, givenUser, nextTotpCode } from './support/given';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
 
 const POLAR = { POLAR_ACCESS_TOKEN: 'polar_at_test_0123456789', POLAR_API_URL: 'http://127.0.0.1:9' };
@@ -38,8 +38,12 @@ describe('Account: disable and ban (seeds 001, 002) with Polar configured', () =
   /** Puts a fresh account in the state the route expects, so only re-authentication can fail. */
   async function prepared(route: typeof DISABLE, options: { twoFactor?: boolean } = {}) {
     const user = await givenUser(t, options);
-    if (route === ENABLE) await callAccount(t, DISABLE, user.token, reauthBody(t, user)).expect(200);
-    if (route === UNBAN) await callAccount(t, BAN, user.token, reauthBody(t, user)).expect(200);
+    const before = route === ENABLE ? DISABLE : route === UNBAN ? BAN : null;
+    if (before) {
+      const body = reauthBody(t, user);
+      await callAccount(t, before, user.token, body).expect(200);
+      user.spentCode = body.verificationCode ?? user.spentCode;
+    }
     return user;
   }
 
@@ -97,12 +101,13 @@ describe('Account: disable and ban (seeds 001, 002) with Polar configured', () =
       const user = await prepared(route, { twoFactor: true });
       const before = await snapshot(user.id);
       const audit = await auditRows(t, user.id);
-      const good = totpCode(t, user.secret!);
-      const wrong = good === '000000' ? '111111' : '000000';
+      const spent = user.spentCode!;
+      const wrong = spent === '000000' ? '111111' : '000000';
       const res = await callAccount(t, route, user.token, { password: user.password, verificationCode: wrong }).expect(401);
       expect(res.body).toEqual({ error: Messages.invalid2faCode });
-      // The code of the step already spent by the 2FA setup (or the prepared change) is refused: replay (RFC 6238 §5.2).
-      const replay = await callAccount(t, route, user.token, { password: user.password, verificationCode: good }).expect(401);
+      // The code last accepted (by the 2FA setup or the prepared change) is refused: replay (RFC 6238 §5.2). It is
+      // kept, not computed again: the test's clock runs with real time, which may have reached the next step.
+      const replay = await callAccount(t, route, user.token, { password: user.password, verificationCode: spent }).expect(401);
       expect(replay.body).toEqual({ error: Messages.invalid2faCode });
       // The password is checked before the code.
       const badPassword = await callAccount(t, route, user.token, { password: 'nope', verificationCode: nextTotpCode(t, user.secret!) }).expect(401);

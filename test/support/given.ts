@@ -12,6 +12,8 @@ export interface GivenUser {
   token: string;
   /** Base32 TOTP secret, when 2FA was enabled. */
   secret?: string;
+  /** The code that confirmed 2FA: its step is spent, so it is a replay from then on. */
+  spentCode?: string;
   recoveryCodes?: string[];
 }
 
@@ -50,11 +52,12 @@ export async function givenUser(
   if (options.twoFactor) {
     const setup = await t.http().post('/api/auth/2fa').set(bearer(user.token)).send({ enable: true }).expect(200);
     user.secret = setup.body.secret as string;
+    user.spentCode = nextTotpCode(t, user.secret);
     const enabled = await t
       .http()
       .post('/api/auth/2fa')
       .set(bearer(user.token))
-      .send({ enable: true, password, verificationCode: nextTotpCode(t, user.secret) })
+      .send({ enable: true, password, verificationCode: user.spentCode })
       .expect(200);
     user.recoveryCodes = enabled.body.recoveryCodes as string[];
   }
