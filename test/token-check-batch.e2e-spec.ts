@@ -1,3 +1,4 @@
+import { USER_SECRET_PROPERTIES } from '../src/auth/entities/user.entity';
 import { SessionService } from '../src/auth/session.service';
 import { sha256Hex } from '../src/common/crypto/hash';
 import { UnitOfWork } from '../src/database/unit-of-work';
@@ -83,5 +84,24 @@ describe('Token checks at once: each answers for its own session', () => {
     });
     expect(inside!.session.id).toBe(claims[0].sid);
     expect(alone).toEqual(['nullpass_session_live']);
+  });
+
+  it('reads no secret: the user a token check carries has no password hash, 2FA secret or last TOTP step, batched or not', async () => {
+    const sessions = t.app.get(SessionService);
+    const withTwoFactor = await givenUser(t, { twoFactor: true });
+    const c = claimsOf(withTwoFactor.token);
+    const batched = await sessions.findLive(c.sid, sha256Hex(c.jti));
+    const inside = await t.app.get(UnitOfWork).run(() => sessions.findLive(c.sid, sha256Hex(c.jti)));
+    for (const live of [batched, inside]) {
+      const user = live!.session.user;
+      expect({ email: user.email, twoFactorEnabled: user.twoFactorEnabled }).toEqual({ email: withTwoFactor.email, twoFactorEnabled: true });
+      for (const secret of USER_SECRET_PROPERTIES) expect(Object.keys(user)).not.toContain(secret);
+    }
+    // the secrets are there to be read by the steps that check them: 2FA is on with a sealed secret
+    const [row] = await t.dataSource.query(
+      `SELECT password_hash, two_factor_secret FROM users WHERE id = ${t.dataSource.options.type === 'postgres' ? '$1' : '?'}`,
+      [withTwoFactor.id],
+    );
+    expect([typeof row.password_hash, typeof row.two_factor_secret]).toEqual(['string', 'string']);
   });
 });

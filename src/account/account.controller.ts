@@ -4,7 +4,7 @@ import { Audit } from '../audit/audit.decorator';
 import { AllowRestricted } from '../auth/decorators/allow-restricted.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { RequireReauth } from '../auth/decorators/require-reauth.decorator';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
@@ -37,7 +37,7 @@ export class AccountController {
   })
   @ApiOkResponse(ok(Messages.accountDisabledOk))
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Account is banned / Account is disabled (already restricted)' })
-  disable(@CurrentUser() user: User): Promise<AccountActionResponse> {
+  disable(@CurrentUser() user: SessionUser): Promise<AccountActionResponse> {
     return this.account.disable(user.id);
   }
 
@@ -53,7 +53,7 @@ export class AccountController {
   })
   @ApiOkResponse(ok(Messages.accountEnabledOk))
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Validation error, or Account is not disabled' })
-  enable(@CurrentUser() user: User): Promise<AccountActionResponse> {
+  enable(@CurrentUser() user: SessionUser): Promise<AccountActionResponse> {
     return this.account.enable(user.id);
   }
 
@@ -70,7 +70,7 @@ export class AccountController {
   })
   @ApiOkResponse(ok(Messages.accountBannedOk))
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Account is banned / Account is disabled (already restricted)' })
-  ban(@CurrentUser() user: User): Promise<AccountActionResponse> {
+  ban(@CurrentUser() user: SessionUser): Promise<AccountActionResponse> {
     return this.account.ban(user.id);
   }
 
@@ -89,7 +89,7 @@ export class AccountController {
   @ApiOkResponse(ok(Messages.accountUnbannedOk))
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Validation error, or Account is not banned' })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Ban can only be lifted by an administrator' })
-  unban(@CurrentUser() user: User): Promise<AccountActionResponse> {
+  unban(@CurrentUser() user: SessionUser): Promise<AccountActionResponse> {
     return this.account.unban(user.id);
   }
 
@@ -109,7 +109,7 @@ export class AccountController {
   })
   @ApiOkResponse(ok(Messages.accountDeletedOk))
   @ApiForbiddenResponse({ type: ErrorResponse, description: "Account is banned (an administrator's ban stands)" })
-  delete(@CurrentUser() user: User): Promise<AccountActionResponse> {
+  delete(@CurrentUser() user: SessionUser): Promise<AccountActionResponse> {
     return this.account.delete(user.id);
   }
 }

@@ -17,7 +17,7 @@ import type { Response } from 'express';
 import { Audit } from '../audit/audit.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { InternalOnly } from '../auth/decorators/internal-only.decorator';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
@@ -58,7 +58,7 @@ export class AvatarController {
   })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing or unusable token' })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Account is banned / Account is disabled' })
-  upload(@CurrentUser() user: User, @UploadedFile() file: UploadedAvatar | undefined): Promise<AvatarUploadResponse> {
+  upload(@CurrentUser() user: SessionUser, @UploadedFile() file: UploadedAvatar | undefined): Promise<AvatarUploadResponse> {
     return this.avatars.upload(user.id, file);
   }
 
@@ -70,7 +70,7 @@ export class AvatarController {
   @ApiNotFoundResponse({ type: ErrorResponse, description: Messages.avatarNotFound })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing or unusable token' })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Account is banned / Account is disabled' })
-  async mine(@CurrentUser() user: User, @Res() res: Response): Promise<void> {
+  async mine(@CurrentUser() user: SessionUser, @Res() res: Response): Promise<void> {
     send(res, await this.avatars.read(user));
   }
 

@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation
 import { Audit } from '../audit/audit.decorator';
 import { AdminOnly } from '../auth/decorators/admin-only.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
@@ -63,7 +63,7 @@ export class AdminUsersController {
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Validation error (unknown service, bad field, unknown field)', example: { error: Messages.invalidService } })
   @ApiNotFoundResponse(NOT_FOUND)
   updateEntitlement(
-    @CurrentUser() admin: User,
+    @CurrentUser() admin: SessionUser,
     @Param('userId', userIdPipe()) userId: string,
     @Body() dto: UpdateEntitlementDto,
   ): Promise<EntitlementResponse> {
@@ -78,7 +78,7 @@ export class AdminUsersController {
   @ApiParam(USER_ID_PARAM)
   @ApiOkResponse({ type: RoleResponse, example: { success: true, user: { id: USER_ID_PARAM.example, email: 'jsmith@example.com', role: 'admin' } } })
   @ApiNotFoundResponse(NOT_FOUND)
-  grantAdmin(@CurrentUser() admin: User, @Param('userId', userIdPipe()) userId: string): Promise<RoleResponse> {
+  grantAdmin(@CurrentUser() admin: SessionUser, @Param('userId', userIdPipe()) userId: string): Promise<RoleResponse> {
     return this.roles.setRole(userId, 'admin', admin.id);
   }
 
@@ -89,7 +89,7 @@ export class AdminUsersController {
   @ApiParam(USER_ID_PARAM)
   @ApiOkResponse({ type: RoleResponse, example: { success: true, user: { id: USER_ID_PARAM.example, email: 'jsmith@example.com', role: 'user' } } })
   @ApiNotFoundResponse(NOT_FOUND)
-  revokeAdmin(@CurrentUser() admin: User, @Param('userId', userIdPipe()) userId: string): Promise<RoleResponse> {
+  revokeAdmin(@CurrentUser() admin: SessionUser, @Param('userId', userIdPipe()) userId: string): Promise<RoleResponse> {
     return this.roles.setRole(userId, 'user', admin.id);
   }
 
@@ -112,7 +112,7 @@ export class AdminUsersController {
     example: { error: Messages.cannotBanSelf },
   })
   @ApiNotFoundResponse(NOT_FOUND)
-  ban(@CurrentUser() admin: User, @Param('userId', userIdPipe()) userId: string, @Body() dto: BanDto): Promise<AdminActionResponse> {
+  ban(@CurrentUser() admin: SessionUser, @Param('userId', userIdPipe()) userId: string, @Body() dto: BanDto): Promise<AdminActionResponse> {
     return this.users.ban(userId, admin.id, dto);
   }
 
@@ -124,7 +124,7 @@ export class AdminUsersController {
   @ApiOkResponse({ type: AdminActionResponse, example: { success: true, message: Messages.accountUnbannedOk } })
   @ApiBadRequestResponse({ type: ErrorResponse, description: Messages.accountNotBanned, example: { error: Messages.accountNotBanned } })
   @ApiNotFoundResponse(NOT_FOUND)
-  unban(@CurrentUser() admin: User, @Param('userId', userIdPipe()) userId: string): Promise<AdminActionResponse> {
+  unban(@CurrentUser() admin: SessionUser, @Param('userId', userIdPipe()) userId: string): Promise<AdminActionResponse> {
     return this.users.unban(userId, admin.id);
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import type { JsonText } from '../common/json-text';
 import { AuditQueryService } from './audit-query.service';
@@ -19,7 +19,7 @@ export class AuditController {
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad limit, offset, action or cursor' })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Account is banned / disabled' })
-  list(@CurrentUser() user: User, @Query() query: AuditQueryDto): Promise<JsonText> {
+  list(@CurrentUser() user: SessionUser, @Query() query: AuditQueryDto): Promise<JsonText> {
     return this.query.list(user.id, query);
   }
 }

@@ -9,7 +9,7 @@ import { CurrentEntitlements, CurrentSession, CurrentUser } from './decorators/c
 import { ChangePasswordDto, UpdateProfileDto } from './dto/auth-requests.dto';
 import { MeResponse, ProfileResponse, SuccessMessageResponse } from './dto/auth-responses.dto';
 import type { Session } from './entities/session.entity';
-import type { User } from './entities/user.entity';
+import type { SessionUser } from './entities/user.entity';
 import { ProfileService } from './profile.service';
 
 @ApiTags('Auth')
@@ -23,7 +23,7 @@ export class ProfileController {
   @AllowRestricted()
   @ApiOperation({ summary: 'The caller, with flags and service access' })
   @ApiOkResponse({ type: MeResponse })
-  me(@CurrentUser() user: User, @CurrentEntitlements() entitlements: EntitlementDto[]): Promise<MeResponse> {
+  me(@CurrentUser() user: SessionUser, @CurrentEntitlements() entitlements: EntitlementDto[]): Promise<MeResponse> {
     return this.profile.me(user, entitlements);
   }
 
@@ -33,7 +33,7 @@ export class ProfileController {
   @ApiOperation({ summary: 'Change display name or avatar URL (https only, "" clears)' })
   @ApiOkResponse({ type: ProfileResponse })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'No fields to update, or validation error' })
-  update(@CurrentUser() user: User, @Body() dto: UpdateProfileDto): Promise<ProfileResponse> {
+  update(@CurrentUser() user: SessionUser, @Body() dto: UpdateProfileDto): Promise<ProfileResponse> {
     return this.profile.update(user, dto);
   }
 
@@ -49,7 +49,7 @@ export class ProfileController {
     type: ErrorResponse,
     description: 'Invalid current password, 2FA verification code is required, or Invalid 2FA verification code',
   })
-  changePassword(@CurrentUser() user: User, @CurrentSession() session: Session, @Body() dto: ChangePasswordDto): Promise<SuccessMessageResponse> {
+  changePassword(@CurrentUser() user: SessionUser, @CurrentSession() session: Session, @Body() dto: ChangePasswordDto): Promise<SuccessMessageResponse> {
     return this.profile.changePassword(user, session, dto);
   }
 }

@@ -9,7 +9,7 @@ import type { EntitlementDto } from '../connect/dto/entitlement.dto';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { ChangePasswordDto, UpdateProfileDto } from './dto/auth-requests.dto';
 import type { MeResponse, ProfileResponse, SuccessMessageResponse, VerifyResponse } from './dto/auth-responses.dto';
-import { User } from './entities/user.entity';
+import { SessionUser, User } from './entities/user.entity';
 import { PasswordService } from './password.service';
 import { restrictionOf, isBanned } from './restriction';
 import { Session } from './entities/session.entity';
@@ -17,6 +17,7 @@ import { SessionService } from './session.service';
 import { TokenService } from './token.service';
 import { TotpService } from './totp.service';
 import { mapMe, mapProfile } from './user.mapper';
+import { readWholeUser } from './whole-user';
 
 @Injectable()
 export class ProfileService {
@@ -32,12 +33,12 @@ export class ProfileService {
   ) {}
 
   /** The user and entitlements the JWT guard read; recovery codes are counted only with 2FA on. */
-  async me(user: User, entitlements: EntitlementDto[]): Promise<MeResponse> {
+  async me(user: SessionUser, entitlements: EntitlementDto[]): Promise<MeResponse> {
     const remaining = user.twoFactorEnabled ? await this.totp.remainingRecoveryCodes(user.id) : 0;
     return { user: mapMe(user, entitlements, remaining, this.clock.nowMs()) };
   }
 
-  async update(user: User, dto: UpdateProfileDto): Promise<ProfileResponse> {
+  async update(user: SessionUser, dto: UpdateProfileDto): Promise<ProfileResponse> {
     const changes: Partial<Pick<User, 'displayName' | 'avatar'>> = {};
     if (dto.displayName !== undefined) changes.displayName = dto.displayName;
     if (dto.avatar !== undefined) changes.avatar = dto.avatar === '' ? null : dto.avatar;
@@ -64,7 +65,8 @@ export class ProfileService {
    * Checks the current password and 2FA (seed 001's messages), then changes the hash and
    * revokes every other session (flaw 9) in one transaction.
    */
-  async changePassword(user: User, current: Session, dto: ChangePasswordDto): Promise<SuccessMessageResponse> {
+  async changePassword(account: SessionUser, current: Session, dto: ChangePasswordDto): Promise<SuccessMessageResponse> {
+    const user = await readWholeUser(this.uow.manager, account.id);
     if (!(await this.passwords.verify(dto.currentPassword, user.passwordHash))) {
       throw new UnauthorizedException(Messages.invalidCurrentPassword);
     }

@@ -13,7 +13,7 @@ import { rawEntityReader } from '../database/raw-entity';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PendingLogin } from './entities/pending-login.entity';
 import { Session } from './entities/session.entity';
-import { User } from './entities/user.entity';
+import { SessionUser, User, USER_SECRET_PROPERTIES } from './entities/user.entity';
 import { TokenService } from './token.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -24,15 +24,15 @@ const CLEANUP_BATCH = 500;
 const LIVE_BATCH_MAX = 64;
 
 /**
- * What a live token names: its session, the session's user, and the user's entitlements, read
- * together. The entitlements come as the JSON text the user row keeps and are parsed the first
+ * What a live token names: its session, the session's user (without its secrets:
+ * SessionUser), and the user's entitlements, read together. The entitlements come as the JSON text the user row keeps and are parsed the first
  * time they are asked for: most routes (an audit page, a profile change) never ask.
  */
 export class LiveSession {
   private parsed?: EntitlementDto[];
 
   constructor(
-    readonly session: Session & { user: User },
+    readonly session: Session & { user: SessionUser },
     private readonly entitlementsJson: unknown,
   ) {}
 
@@ -63,7 +63,14 @@ export class SessionService {
   ) {
     this.lifetimeMs = config.sessionExpiresDays * DAY_MS;
     const session = rawEntityReader(dataSource, Session, 's');
-    const user = rawEntityReader(dataSource, User, 'u');
+    // Every column of the user but its secrets: no password hash or 2FA secret passes through
+    // the token check; the steps that check them read them (readWholeUser).
+    const secret: ReadonlyArray<string> = USER_SECRET_PROPERTIES;
+    const userProperties = dataSource
+      .getMetadata(User)
+      .columns.filter((column) => column.isSelect && !secret.includes(column.propertyName))
+      .map((column) => column.propertyName as keyof SessionUser & string);
+    const user = rawEntityReader(dataSource, User, 'u', userProperties);
     const postgres = dataSource.options.type === 'postgres';
     // The user's entitlements come as the JSON text the database keeps in the contract's shape
     // (users.entitlements_json, migration UserEntitlementsJson): one column, no aggregate.

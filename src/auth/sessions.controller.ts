@@ -10,7 +10,7 @@ import { CurrentSession, CurrentUser } from './decorators/current-user.decorator
 import { SessionQueryDto } from './dto/auth-requests.dto';
 import { SessionsResponse, SuccessResponse } from './dto/auth-responses.dto';
 import type { Session } from './entities/session.entity';
-import type { User } from './entities/user.entity';
+import type { SessionUser } from './entities/user.entity';
 import { SessionService } from './session.service';
 
 @ApiTags('Auth')
@@ -28,7 +28,7 @@ export class SessionsController {
   @Get()
   @ApiOperation({ summary: "The caller's live sessions (IPs decrypted)" })
   @ApiOkResponse({ type: SessionsResponse })
-  async list(@CurrentUser() user: User, @CurrentSession() current: Session): Promise<SessionsResponse> {
+  async list(@CurrentUser() user: SessionUser, @CurrentSession() current: Session): Promise<SessionsResponse> {
     const sessions = await this.sessions.list(user.id);
     return {
       sessions: sessions.map((s) => ({
@@ -48,7 +48,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'End one session (?id=) or all of them' })
   @ApiOkResponse({ type: SuccessResponse })
   @ApiNotFoundResponse({ type: ErrorResponse, description: "Session not found (not one of the caller's)" })
-  async remove(@CurrentUser() user: User, @Query() query: SessionQueryDto): Promise<SuccessResponse> {
+  async remove(@CurrentUser() user: SessionUser, @Query() query: SessionQueryDto): Promise<SuccessResponse> {
     await this.uow.run(async () => {
       if (query.id !== undefined) {
         if (!(await this.sessions.revoke(user.id, query.id))) throw new NotFoundException(Messages.sessionNotFound);

@@ -77,7 +77,7 @@ export class TotpService {
   }
 
   /** A TOTP code or a recovery code, each accepted once. */
-  async verifySecondFactor(user: User, code: string | undefined): Promise<boolean> {
+  async verifySecondFactor(user: Pick<User, 'id' | 'twoFactorEnabled' | 'twoFactorSecret'>, code: string | undefined): Promise<boolean> {
     if (!code || !user.twoFactorEnabled) return false;
     const normalised = code.trim().toLowerCase();
     if (TOTP_CODE.test(normalised)) {

@@ -17,7 +17,7 @@ import { CurrentUser } from './decorators/current-user.decorator';
 import { RequireReauth } from './decorators/require-reauth.decorator';
 import { RecoveryCodesDto, TwoFactorDto } from './dto/auth-requests.dto';
 import { RecoveryCodesResponse, TwoFactorSetupResponse, TwoFactorStateResponse } from './dto/auth-responses.dto';
-import type { User } from './entities/user.entity';
+import type { SessionUser } from './entities/user.entity';
 import { TwoFactorService } from './two-factor.service';
 
 @ApiTags('Auth')
@@ -47,7 +47,7 @@ export class TwoFactorController {
       '2FA is already enabled, No pending 2FA setup, Invalid verification code, 2FA is not enabled, or 2FA verification code is required to disable 2FA',
   })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Invalid password, or missing token' })
-  change(@CurrentUser() user: User, @Body() dto: TwoFactorDto): Promise<TwoFactorSetupResponse | TwoFactorStateResponse> {
+  change(@CurrentUser() user: SessionUser, @Body() dto: TwoFactorDto): Promise<TwoFactorSetupResponse | TwoFactorStateResponse> {
     if (!dto.enable) this.auditContext.action('TWO_FACTOR_DISABLE');
     return this.twoFactor.change(user, dto);
   }
@@ -58,7 +58,7 @@ export class TwoFactorController {
   @RequireReauth(RecoveryCodesDto)
   @ApiOperation({ summary: 'Replace the recovery codes (the old ones stop working)' })
   @ApiOkResponse({ type: RecoveryCodesResponse })
-  regenerate(@CurrentUser() user: User, @Body() _dto: RecoveryCodesDto): Promise<RecoveryCodesResponse> {
+  regenerate(@CurrentUser() user: SessionUser, @Body() _dto: RecoveryCodesDto): Promise<RecoveryCodesResponse> {
     return this.twoFactor.regenerateRecoveryCodes(user);
   }
 }

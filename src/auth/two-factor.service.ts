@@ -7,9 +7,10 @@ import { Messages } from '../common/messages';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { TwoFactorDto } from './dto/auth-requests.dto';
 import type { RecoveryCodesResponse, TwoFactorSetupResponse, TwoFactorStateResponse } from './dto/auth-responses.dto';
-import { User } from './entities/user.entity';
+import { SessionUser, User } from './entities/user.entity';
 import { PasswordService } from './password.service';
 import { TotpService } from './totp.service';
+import { readWholeUser } from './whole-user';
 
 /**
  * 2FA setup, confirmation and removal. Unlike the original (flaws 10 and 20) the
@@ -27,13 +28,14 @@ export class TwoFactorService {
     private readonly clock: Clock,
   ) {}
 
-  async change(user: User, dto: TwoFactorDto): Promise<TwoFactorSetupResponse | TwoFactorStateResponse> {
+  async change(account: SessionUser, dto: TwoFactorDto): Promise<TwoFactorSetupResponse | TwoFactorStateResponse> {
+    const user = await readWholeUser(this.uow.manager, account.id);
     if (!dto.enable) return this.disable(user, dto);
     if (user.twoFactorEnabled) throw new BadRequestException(Messages.twoFactorAlreadyEnabled);
     return dto.verificationCode === undefined ? this.setup(user) : this.confirm(user, dto);
   }
 
-  private async setup(user: User): Promise<TwoFactorSetupResponse> {
+  private async setup(user: SessionUser): Promise<TwoFactorSetupResponse> {
     const secret = this.totp.newSecret();
     const qrCode = await this.totp.qrCode(secret, user.email);
     await this.uow.manager
@@ -97,7 +99,7 @@ export class TwoFactorService {
   }
 
   /** New recovery codes (the old ones void); the route is behind re-authentication. */
-  async regenerateRecoveryCodes(user: User): Promise<RecoveryCodesResponse> {
+  async regenerateRecoveryCodes(user: SessionUser): Promise<RecoveryCodesResponse> {
     if (!user.twoFactorEnabled) throw new BadRequestException(Messages.twoFactorNotEnabled);
     const recoveryCodes = await this.uow.run(() => this.totp.issueRecoveryCodes(user.id));
     return { recoveryCodes };

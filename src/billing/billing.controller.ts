@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import { Messages } from '../common/messages';
 import { BillingService } from './billing.service';
@@ -58,7 +58,7 @@ export class BillingController {
   @ApiNotFoundResponse({ type: ErrorResponse, description: `"${Messages.noActiveSubscription}"` })
   @ApiBadRequestResponse({ type: ErrorResponse, description: `"${Messages.invalidService}"` })
   @ApiBadGatewayResponse({ type: ErrorResponse, description: `"${Messages.subscriptionFetchFailed}": Polar failed or is not configured` })
-  subscription(@CurrentUser() user: User, @Query() query: SubscriptionQueryDto): Promise<SubscriptionResponse> {
+  subscription(@CurrentUser() user: SessionUser, @Query() query: SubscriptionQueryDto): Promise<SubscriptionResponse> {
     return this.billing.subscription(user, query.service ?? DEFAULT_SERVICE);
   }
 
@@ -74,7 +74,7 @@ export class BillingController {
   @ApiOkResponse({ type: RedirectUrlResponse, description: 'With Accept: application/json' })
   @ApiBadRequestResponse({ type: ErrorResponse, description: `"${Messages.missingPlan}", "${Messages.invalidPlan}" or "${Messages.invalidService}"` })
   @ApiBadGatewayResponse({ type: ErrorResponse, description: `"${Messages.checkoutFailed}": Polar failed or is not configured` })
-  async checkout(@CurrentUser() user: User, @Query() query: CheckoutQueryDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async checkout(@CurrentUser() user: SessionUser, @Query() query: CheckoutQueryDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     const url = await this.billing.checkoutUrl(user, query.service ?? DEFAULT_SERVICE, query.plan, query.billingCycle);
     redirectOrJson(req, res, url);
   }
@@ -86,7 +86,7 @@ export class BillingController {
   @ApiOkResponse({ type: RedirectUrlResponse, description: 'With Accept: application/json' })
   @ApiBadRequestResponse({ type: ErrorResponse, description: `"${Messages.noPolarCustomer}"` })
   @ApiBadGatewayResponse({ type: ErrorResponse, description: `"${Messages.portalFailed}": Polar failed or is not configured` })
-  async portal(@CurrentUser() user: User, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async portal(@CurrentUser() user: SessionUser, @Req() req: Request, @Res() res: Response): Promise<void> {
     redirectOrJson(req, res, await this.billing.portalUrl(user));
   }
 }

@@ -1,7 +1,7 @@
 import { BadGatewayException, BadRequestException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { DataSource } from 'typeorm';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { Messages } from '../common/messages';
 import type { ServiceName } from '../common/services';
 import { polarConfig } from '../config/configuration';
@@ -25,7 +25,7 @@ export class BillingService {
     @Inject(polarConfig.KEY) private readonly config: ConfigType<typeof polarConfig>,
   ) {}
 
-  async subscription(user: User, service: ServiceName): Promise<SubscriptionResponse> {
+  async subscription(user: SessionUser, service: ServiceName): Promise<SubscriptionResponse> {
     const entitlement = await this.dataSource
       .getRepository(Entitlement)
       .findOne({ select: { tier: true, polarSubscriptionId: true }, where: { userId: user.id, service } });
@@ -55,7 +55,7 @@ export class BillingService {
   }
 
   /** A Polar checkout for the product configured for plan and cycle (POLAR_PRODUCTS). */
-  async checkoutUrl(user: User, service: ServiceName, plan: string | undefined, billingCycle: string | undefined): Promise<string> {
+  async checkoutUrl(user: SessionUser, service: ServiceName, plan: string | undefined, billingCycle: string | undefined): Promise<string> {
     if (!plan || !billingCycle) throw new BadRequestException(Messages.missingPlan);
     const productId = isBillingCycle(billingCycle) ? this.config.products[`${plan}:${billingCycle}`] : undefined;
     if (!productId) throw new BadRequestException(Messages.invalidPlan);
@@ -75,7 +75,7 @@ export class BillingService {
   }
 
   /** A Polar customer portal session for the caller's Polar customer. */
-  async portalUrl(user: User): Promise<string> {
+  async portalUrl(user: SessionUser): Promise<string> {
     if (!user.polarCustomerId) throw new BadRequestException(Messages.noPolarCustomer);
     try {
       return (await this.polar.createCustomerSession(user.polarCustomerId)).customer_portal_url;

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
 import { CurrentEntitlements, CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
@@ -49,7 +49,7 @@ export class ConnectController {
   })
   @ApiBadRequestResponse({ type: ErrorResponse, description: SERVICE_ERRORS, example: { error: Messages.invalidService } })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'No entitlement for this service', example: { error: Messages.entitlementNotFound } })
-  connect(@CurrentUser() user: User, @Body() dto: ServiceBodyDto): Promise<ConnectionResponse> {
+  connect(@CurrentUser() user: SessionUser, @Body() dto: ServiceBodyDto): Promise<ConnectionResponse> {
     return this.entitlements.setConnected(user.id, dto.service, true);
   }
 
@@ -77,7 +77,7 @@ export class ConnectController {
   })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Validation error', example: { error: Messages.invalidService } })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'Service entitlement not found', example: { error: Messages.entitlementNotFound } })
-  disconnect(@CurrentUser() user: User, @Body() dto: ServiceBodyDto): Promise<ConnectionResponse> {
+  disconnect(@CurrentUser() user: SessionUser, @Body() dto: ServiceBodyDto): Promise<ConnectionResponse> {
     return this.entitlements.setConnected(user.id, dto.service, false);
   }
 

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
@@ -33,7 +33,7 @@ export class CustomDomainController {
   @Get()
   @ApiOperation({ summary: "The caller's custom domain (DROP enterprise)" })
   @ApiOkResponse({ type: CustomDomainResponse, example: { customDomain: 'files.example.com', customDomainVerified: false, hasCustomDomain: true } })
-  get(@CurrentUser() user: User): Promise<CustomDomainResponse> {
+  get(@CurrentUser() user: SessionUser): Promise<CustomDomainResponse> {
     return this.domains.get(user);
   }
 
@@ -51,7 +51,7 @@ export class CustomDomainController {
   @ApiOkResponse({ type: DomainConnectedResponse, example: { success: true, domain: 'files.example.com', message: Messages.domainConnected } })
   @ApiBadRequestResponse({ type: ErrorResponse, description: Messages.invalidDomain, example: { error: Messages.invalidDomain } })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Another account holds this domain', example: { error: Messages.domainInUse } })
-  connect(@CurrentUser() user: User, @Body() dto: CustomDomainDto): Promise<DomainConnectedResponse> {
+  connect(@CurrentUser() user: SessionUser, @Body() dto: CustomDomainDto): Promise<DomainConnectedResponse> {
     return this.domains.connect(user, dto.domain);
   }
 
@@ -63,7 +63,7 @@ export class CustomDomainController {
     description: 'Audited USER_UPDATE `{field:"customDomain", value:null}` when a domain was removed.',
   })
   @ApiOkResponse({ type: DomainDisconnectedResponse, example: { success: true, message: Messages.domainDisconnected } })
-  disconnect(@CurrentUser() user: User): Promise<DomainDisconnectedResponse> {
+  disconnect(@CurrentUser() user: SessionUser): Promise<DomainDisconnectedResponse> {
     return this.domains.disconnect(user);
   }
 }

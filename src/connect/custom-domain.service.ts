@@ -1,7 +1,7 @@
 import { ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
 import { IsNull, Not } from 'typeorm';
 import { AuditContext } from '../audit/audit-context';
-import { User } from '../auth/entities/user.entity';
+import { SessionUser, User } from '../auth/entities/user.entity';
 import { Clock } from '../common/clock';
 import { Messages } from '../common/messages';
 import type { ServiceName } from '../common/services';
@@ -27,7 +27,7 @@ export class CustomDomainService {
     private readonly auditContext: AuditContext,
   ) {}
 
-  async get(user: User): Promise<CustomDomainResponse> {
+  async get(user: SessionUser): Promise<CustomDomainResponse> {
     await this.requireEnterprise(user.id);
     return {
       customDomain: user.customDomain,
@@ -37,7 +37,7 @@ export class CustomDomainService {
   }
 
   /** `domain` arrives validated, trimmed and lower-cased (CustomDomainDto). */
-  async connect(user: User, domain: string): Promise<DomainConnectedResponse> {
+  async connect(user: SessionUser, domain: string): Promise<DomainConnectedResponse> {
     await this.requireEnterprise(user.id);
     try {
       await this.uow.run(async (m) => {
@@ -59,7 +59,7 @@ export class CustomDomainService {
     return { success: true, domain, message: Messages.domainConnected };
   }
 
-  async disconnect(user: User): Promise<DomainDisconnectedResponse> {
+  async disconnect(user: SessionUser): Promise<DomainDisconnectedResponse> {
     await this.requireEnterprise(user.id);
     await this.uow.run(async (m) => {
       const result = await m

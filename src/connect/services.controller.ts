@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { User } from '../auth/entities/user.entity';
+import type { SessionUser } from '../auth/entities/user.entity';
 import { ErrorResponse } from '../common/error-response.dto';
 import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
@@ -36,7 +36,7 @@ export class ServicesController {
   @ApiOperation({ summary: "The caller's own service entitlements (optionally one service)" })
   @ApiOkResponse({ type: EntitlementListResponse, example: { entitlements: [ENTITLEMENT_EXAMPLE] } })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Unknown service', example: { error: Messages.invalidService } })
-  list(@CurrentUser() user: User, @Query() query: OptionalServiceQueryDto): Promise<EntitlementListResponse> {
+  list(@CurrentUser() user: SessionUser, @Query() query: OptionalServiceQueryDto): Promise<EntitlementListResponse> {
     return this.entitlements.list(user.id, query.service);
   }
 
@@ -58,7 +58,7 @@ export class ServicesController {
     description: 'Unknown service, or any field other than service',
     example: { error: 'property tier should not exist', details: [{ field: 'tier', message: 'property tier should not exist' }] },
   })
-  claim(@CurrentUser() user: User, @Body() dto: ServiceBodyDto): Promise<EntitlementResponse> {
+  claim(@CurrentUser() user: SessionUser, @Body() dto: ServiceBodyDto): Promise<EntitlementResponse> {
     return this.entitlements.claimFree(user.id, dto.service);
   }
 }

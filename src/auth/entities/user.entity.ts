@@ -87,3 +87,13 @@ export class User {
   @Column({ type: 'text', nullable: true, select: false, insert: false, update: false })
   entitlementsJson?: string | null;
 }
+
+/**
+ * The columns that are a credential or guard one (the password hash, the sealed 2FA
+ * secrets, the last TOTP step): read only by the steps that check them (readWholeUser),
+ * never by the token check that every authenticated request makes.
+ */
+export const USER_SECRET_PROPERTIES = ['passwordHash', 'twoFactorSecret', 'twoFactorPendingSecret', 'lastTotpStep'] as const;
+
+/** The user as an authenticated request carries it (SessionService.findLive): every column but the secrets. */
+export type SessionUser = Omit<User, (typeof USER_SECRET_PROPERTIES)[number]>;

@@ -5,10 +5,10 @@ import { clientIp } from '../../common/client-ip';
 import { createValidationPipe } from '../../common/validation.pipe';
 import type { AuthenticatedRequest } from '../auth-request';
 import { ReauthDto } from '../dto/reauth.dto';
-import { User } from '../entities/user.entity';
 import { LoginLimiter } from '../login-limiter.service';
 import { PasswordService } from '../password.service';
 import { TotpService } from '../totp.service';
+import { readWholeUser } from '../whole-user';
 
 /**
  * Re-authentication for sensitive routes, in the seeds' order and with their messages:
@@ -33,8 +33,8 @@ export class ReauthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const body = (await this.pipe.transform(req.body, { type: 'body', metatype: ReauthDto })) as ReauthDto;
-    const user = req.user ? await this.dataSource.getRepository(User).findOneBy({ id: req.user.id }) : null;
-    if (!user) throw new NotFoundException(Messages.userNotFound);
+    if (!req.user) throw new NotFoundException(Messages.userNotFound);
+    const user = await readWholeUser(this.dataSource.manager, req.user.id);
     const ip = clientIp(req);
     await this.limiter.claim(user.email, ip);
     if (!(await this.passwords.verify(body.password, user.passwordHash))) {
