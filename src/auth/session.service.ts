@@ -25,8 +25,9 @@ const LIVE_BATCH_MAX = 64;
 
 /**
  * What a live token names: its session, the session's user (without its secrets:
- * SessionUser), and the user's entitlements, read together. The entitlements come as the JSON text the user row keeps and are parsed the first
- * time they are asked for: most routes (an audit page, a profile change) never ask.
+ * SessionUser), and the user's entitlements, read together. The entitlements come as the
+ * JSON text the user row keeps and are parsed the first time they are asked for: most
+ * routes (an audit page, a profile change) never ask.
  */
 export class LiveSession {
   private parsed?: EntitlementDto[];
