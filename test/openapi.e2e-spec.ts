@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ts from 'typescript';
+import { Messages } from '../src/common/messages';
 import { routeTraits, RouteTraits } from './support/route-meta';
 import { listRoutes } from './support/routes';
 import { createTestApp, dropSchema, TestApp } from './support/test-app';
@@ -109,6 +110,16 @@ describe('OpenAPI document', () => {
       .filter((r) => !operation(r)?.responses?.['400'])
       .map((r) => r.key);
     expect(missing).toEqual([]);
+  });
+
+  it('documents 404 "User not found" on the routes that change the caller’s own row after the token check', () => {
+    // each reads or locks the caller's row (readWholeUser, lockUser) or updates it, and answers 404 when a delete-account won the race
+    const routesOfOwnRow = ['patch /api/auth/me', 'post /api/auth/password', 'post /api/auth/2fa', 'post /api/avatar', 'post /api/services'];
+    const undocumented = routesOfOwnRow.filter((key) => {
+      const [method, path] = key.split(' ');
+      return !JSON.stringify(doc.paths[path]?.[method]?.responses?.['404'] ?? null).includes(Messages.userNotFound);
+    });
+    expect(undocumented).toEqual([]);
   });
 
   it('documents every error response with a body of the contract’s shape', async () => {

@@ -25,6 +25,7 @@ import { AVATAR_CONTENT_TYPES } from './avatar-storage';
 import { AVATAR_FIELD, AvatarUploadInterceptor } from './avatar-upload.interceptor';
 import { AvatarContent, AvatarService, type UploadedAvatar } from './avatar.service';
 import { AvatarUploadResponse } from './dto/account-responses.dto';
+import { ApiAccountGoneResponse } from '../auth/decorators/account-gone.decorator';
 
 const IMAGE_TYPES = Object.values(AVATAR_CONTENT_TYPES);
 const imageContent = Object.fromEntries(IMAGE_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]));
@@ -36,6 +37,7 @@ export class AvatarController {
   constructor(private readonly avatars: AvatarService) {}
 
   @Post()
+  @ApiAccountGoneResponse()
   @HttpCode(200)
   @RateLimit('write')
   @Audit('USER_UPDATE')

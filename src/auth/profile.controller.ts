@@ -11,6 +11,7 @@ import { MeResponse, ProfileResponse, SuccessMessageResponse } from './dto/auth-
 import type { Session } from './entities/session.entity';
 import type { SessionUser } from './entities/user.entity';
 import { ProfileService } from './profile.service';
+import { ApiAccountGoneResponse } from './decorators/account-gone.decorator';
 
 @ApiTags('Auth')
 @ApiBearerAuth()
@@ -28,6 +29,7 @@ export class ProfileController {
   }
 
   @Patch('me')
+  @ApiAccountGoneResponse()
   @RateLimit('write')
   @Audit('USER_UPDATE')
   @ApiOperation({ summary: 'Change display name or avatar URL (https only, "" clears)' })
@@ -38,6 +40,7 @@ export class ProfileController {
   }
 
   @Post('password')
+  @ApiAccountGoneResponse()
   @HttpCode(200)
   @AllowRestricted()
   @RateLimit('auth')

@@ -19,6 +19,7 @@ import { RecoveryCodesDto, TwoFactorDto } from './dto/auth-requests.dto';
 import { RecoveryCodesResponse, TwoFactorSetupResponse, TwoFactorStateResponse } from './dto/auth-responses.dto';
 import type { SessionUser } from './entities/user.entity';
 import { TwoFactorService } from './two-factor.service';
+import { ApiAccountGoneResponse } from './decorators/account-gone.decorator';
 
 @ApiTags('Auth')
 @ApiBearerAuth()
@@ -30,6 +31,7 @@ export class TwoFactorController {
   ) {}
 
   @Post()
+  @ApiAccountGoneResponse()
   @HttpCode(200)
   @RateLimit('auth')
   @Audit('TWO_FACTOR_ENABLE')

@@ -8,6 +8,7 @@ import { Messages } from '../common/messages';
 import { RateLimit } from '../common/rate-limit/rate-limit.guard';
 import { EntitlementListResponse, EntitlementResponse, OptionalServiceQueryDto, ServiceBodyDto } from './dto/connect.dto';
 import { EntitlementService } from './entitlement.service';
+import { ApiAccountGoneResponse } from '../auth/decorators/account-gone.decorator';
 
 const ENTITLEMENT_EXAMPLE = {
   id: 'b3c1a4e2-6a0e-4a53-9a55-0c1e6d2f6c11',
@@ -41,6 +42,7 @@ export class ServicesController {
   }
 
   @Post()
+  @ApiAccountGoneResponse()
   @HttpCode(200)
   @RateLimit('write')
   @Audit('SERVICE_ACCESS_GRANT')
